@@ -1,0 +1,1 @@
+"""The HTTP face of Stuckpoint: ingest endpoints, health checks, auth and settings."""

@@ -1,0 +1,127 @@
+"""The Starlette application: routes, lifespan, security headers."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.auth import KeyCache
+from api.collect import collect, collect_preflight, limits_from
+from api.health import healthz, readyz
+from api.ratelimit import RateLimiter
+from api.resources import Resources, open_resources
+from api.settings import PROJECT_ROOT, Settings, get_settings
+from ingest.envelope import Limits
+from schema.app import graphql_app
+
+logger = logging.getLogger(__name__)
+
+TRACKER_BUNDLE = PROJECT_ROOT / "tracker" / "dist" / "stuckpoint.js"
+DEMO_SITE = PROJECT_ROOT / "demo"
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    resources: Resources
+    limits: Limits
+    rate_limiter: RateLimiter
+    key_cache: KeyCache = field(default_factory=KeyCache)
+    _origins: tuple[float, list[str]] = (0.0, [])
+
+    async def registered_origins(self) -> list[str]:
+        """Every site's registered origins, refreshed at most every 30 s."""
+        fetched_at, origins = self._origins
+        if time.monotonic() - fetched_at > 30:
+            docs = await self.resources.store.sites.find({}, {"origins": 1}).to_list(None)
+            origins = sorted({o for d in docs for o in d.get("origins", [])})
+            self._origins = (time.monotonic(), origins)
+        return origins
+
+
+class SecurityHeaders:
+    """Adds conservative security headers to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def tracker_script(request: Request) -> Response:
+    if not TRACKER_BUNDLE.exists():
+        return JSONResponse(
+            {"error": "not_found", "message": "tracker not built: run `npm run build` in tracker/"},
+            status_code=404,
+        )
+    return FileResponse(
+        TRACKER_BUNDLE,
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+def create_app(settings: Settings | None = None, resources: Resources | None = None) -> Starlette:
+    """Build the app. Given ``resources``, the caller owns them; otherwise they open at startup."""
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = resources is None
+        res = resources or await open_resources(settings)
+        await res.store.ensure_indexes()
+        app.state.stuckpoint = AppState(
+            settings=settings,
+            resources=res,
+            limits=limits_from(settings),
+            rate_limiter=RateLimiter(settings.rate_limit_per_minute),
+        )
+        graphql.store = res.store
+        logger.info("API ready (environment %s)", settings.environment)
+        try:
+            yield
+        finally:
+            if owned:
+                await res.close()
+
+    graphql = graphql_app(settings, store=None)  # type: ignore[arg-type]
+    routes = [
+        Route("/collect", collect, methods=["POST"]),
+        Route("/collect", collect_preflight, methods=["OPTIONS"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/tracker.js", tracker_script),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+    ]
+    if settings.environment == "development" and Path(DEMO_SITE).is_dir():
+        routes.append(Mount("/demo", StaticFiles(directory=DEMO_SITE, html=True), name="demo"))
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])

@@ -1,0 +1,156 @@
+"""API keys and site keys: generated random, stored as SHA-256 hashes, compared in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from api.errors import Forbidden, Unauthorized
+from storage.mongo import Store
+
+
+class Role(StrEnum):
+    INGEST = "ingest"
+    ANALYST = "analyst"
+    PRIVACY_OFFICER = "privacy_officer"
+    ADMIN = "admin"
+
+
+# What each role may do beyond its own name; checked by schema permissions.
+ROLE_GRANTS: dict[Role, frozenset[Role]] = {
+    Role.INGEST: frozenset({Role.INGEST}),
+    Role.ANALYST: frozenset({Role.ANALYST}),
+    Role.PRIVACY_OFFICER: frozenset({Role.ANALYST, Role.PRIVACY_OFFICER}),
+    Role.ADMIN: frozenset({Role.ANALYST, Role.PRIVACY_OFFICER, Role.ADMIN}),
+}
+
+
+def generate_key(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(24)}"
+
+
+def hash_key(key: str) -> str:
+    # Keys are 192-bit random strings, so a plain digest is enough; no salt or KDF is needed.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: str
+    role: Role
+    site_ids: frozenset[str] | None = None  # None: every site
+
+    def can(self, role: Role) -> bool:
+        return role in ROLE_GRANTS[self.role]
+
+    def require(self, role: Role) -> None:
+        if not self.can(role):
+            raise Forbidden(f"this API key's role ({self.role.value}) may not do this")
+
+    def sees_site(self, site_id: str) -> bool:
+        return self.site_ids is None or site_id in self.site_ids
+
+
+@dataclass
+class _Cached:
+    value: Any
+    expires_at: float
+
+
+@dataclass
+class KeyCache:
+    """A short-lived in-process cache so ingest does not hit the store for every request."""
+
+    ttl_s: float = 30.0
+    entries: dict[str, _Cached] = field(default_factory=dict)
+
+    def get(self, digest: str) -> Any:
+        entry = self.entries.get(digest)
+        if entry is None or entry.expires_at < time.monotonic():
+            return None
+        return entry.value
+
+    def put(self, digest: str, value: Any) -> None:
+        if len(self.entries) > 10_000:
+            self.entries.clear()
+        self.entries[digest] = _Cached(value, time.monotonic() + self.ttl_s)
+
+
+async def authenticate(store: Store, authorization: str | None, cache: KeyCache) -> Principal:
+    """Resolve ``Authorization: Bearer <key>`` to a principal, or raise ``Unauthorized``."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthorized("an API key is required: Authorization: Bearer <key>")
+    digest = hash_key(authorization[7:].strip())
+
+    cached = cache.get(digest)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    doc = await store.api_keys.find_one({"_id": digest, "revoked": {"$ne": True}})
+    if doc is None or not hmac.compare_digest(doc["_id"], digest):
+        raise Unauthorized("unknown or revoked API key")
+    sites = doc.get("site_ids")
+    principal = Principal(
+        key_id=doc["key_id"],
+        role=Role(doc["role"]),
+        site_ids=frozenset(sites) if sites else None,
+    )
+    cache.put(digest, principal)
+    return principal
+
+
+async def site_for_key(store: Store, site_key: str, cache: KeyCache) -> dict[str, Any]:
+    """The site a public site key belongs to, or ``Unauthorized``."""
+    digest = hash_key(site_key)
+    cached = cache.get("site:" + digest)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    site = await store.sites.find_one({"site_key_hash": digest})
+    if site is None or not hmac.compare_digest(site["site_key_hash"], digest):
+        raise Unauthorized("unknown site key", field="site_key")
+    cache.put("site:" + digest, site)
+    return site
+
+
+async def create_api_key(
+    store: Store, role: Role, name: str, site_ids: list[str] | None = None, key: str | None = None
+) -> str:
+    """Store a new API key (hashed) and return the key itself, shown once."""
+    key = key or generate_key("sp")
+    await store.api_keys.update_one(
+        {"_id": hash_key(key)},
+        {
+            "$set": {"role": role.value, "name": name, "site_ids": site_ids or []},
+            "$setOnInsert": {"key_id": secrets.token_hex(6), "created_at": time.time()},
+        },
+        upsert=True,
+    )
+    return key
+
+
+async def create_site(
+    store: Store,
+    site_id: str,
+    name: str,
+    site_key: str,
+    origins: list[str],
+    departments: dict[str, str] | None = None,
+    retention_days: int = 90,
+) -> None:
+    await store.sites.update_one(
+        {"_id": site_id},
+        {
+            "$set": {
+                "name": name,
+                "site_key_hash": hash_key(site_key),
+                "origins": origins,
+                "departments": departments or {},
+                "retention_days": retention_days,
+            }
+        },
+        upsert=True,
+    )

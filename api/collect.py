@@ -1,0 +1,153 @@
+"""``POST /collect``: validate a batch, keep it encrypted in Redis, enqueue its id."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+import orjson
+from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from anonymizer.client import truncate_ip
+from api.auth import site_for_key
+from api.errors import InvalidInput, StuckpointError, TooManyRequests, Unavailable
+from api.settings import Settings
+from ingest.envelope import Limits, parse_body
+from ingest.errors import InvalidBatch
+
+if TYPE_CHECKING:
+    from api.app import AppState
+
+logger = logging.getLogger(__name__)
+
+PROCESS_JOB = "process_batch"
+
+
+async def read_body(request: Request, limit_bytes: int) -> bytes:
+    """Read at most ``limit_bytes``; a larger body is refused before it is all in memory."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit_bytes:
+        raise InvalidBatch(413, "body", f"request body is larger than {limit_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit_bytes:
+            raise InvalidBatch(413, "body", f"request body is larger than {limit_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def cors_headers(origin: str | None, allowed: list[str]) -> dict[str, str]:
+    if origin and origin in allowed:
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Credentials": "false",
+            "Vary": "Origin",
+        }
+    return {"Vary": "Origin"}
+
+
+def error_response(err: StuckpointError | InvalidBatch, headers: dict[str, str]) -> Response:
+    if isinstance(err, InvalidBatch):
+        body = {"error": "invalid_batch", "field": err.field, "message": err.reason}
+        status = err.status
+    else:
+        body = err.to_dict()
+        status = err.status
+    if isinstance(err, TooManyRequests | Unavailable):
+        headers = {**headers, "Retry-After": str(err.retry_after_s)}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def collect(request: Request) -> Response:
+    state: AppState = request.app.state.stuckpoint
+    settings = state.settings
+    origin = request.headers.get("origin")
+    headers: dict[str, str] = {"Vary": "Origin"}
+    client_ip = request.client.host if request.client else ""
+
+    try:
+        state.rate_limiter.check("ip:" + truncate_ip(client_ip))
+        body = await read_body(request, settings.max_request_bytes)
+        batch = parse_body(
+            body,
+            request.headers.get("content-type"),
+            request.headers.get("content-encoding"),
+            state.limits,
+            query=dict(request.query_params),
+        )
+        site = await site_for_key(state.resources.store, batch.site_key, state.key_cache)
+        headers = cors_headers(origin, site.get("origins", []))
+        if origin and "Access-Control-Allow-Origin" not in headers:
+            raise InvalidInput("this origin is not registered for the site", field="origin")
+        state.rate_limiter.check("site:" + site["_id"])
+
+        batch_id = uuid.uuid4().hex
+        record = {
+            "batch_id": batch_id,
+            "site_id": site["_id"],
+            "received_at_ms": int(time.time() * 1000),
+            "client": {
+                "ip": truncate_ip(client_ip),
+                "user_agent": request.headers.get("user-agent", "")[:512],
+            },
+            "batch": dataclasses.asdict(batch),
+        }
+        await enqueue(state, batch_id, orjson.dumps(record))
+    except (StuckpointError, InvalidBatch) as err:
+        if isinstance(err, InvalidBatch) or err.status < 500:
+            logger.info("collect refused: %s", getattr(err, "field", None) or type(err).__name__)
+        return error_response(err, headers)
+
+    logger.debug("accepted batch %s: %d events", batch_id, len(batch.events))
+    return JSONResponse(
+        {
+            "batch_id": batch_id,
+            "accepted": len(batch.events),
+            "rejected": batch.rejected,
+            "warnings": batch.warnings,
+        },
+        status_code=202,
+        headers=headers,
+    )
+
+
+async def enqueue(state: AppState, batch_id: str, payload: bytes) -> None:
+    """Store the batch encrypted, then enqueue a job that carries only its id."""
+    try:
+        await state.resources.raw_batches.put(batch_id, payload)
+    except (RedisError, OSError) as err:
+        logger.warning("queue unavailable, batch refused: %s", type(err).__name__)
+        raise Unavailable("the queue is unavailable; retry later", retry_after_s=5) from err
+    try:
+        await state.resources.queue.enqueue_job(PROCESS_JOB, batch_id, _job_id=batch_id)
+    except (RedisError, OSError):
+        # The batch is stored and recorded as pending: the worker's re-drive will process it.
+        logger.warning("enqueue failed for batch %s; left for re-drive", batch_id)
+
+
+async def collect_preflight(request: Request) -> Response:
+    """CORS preflight: browsers send no site key here, so any registered origin may ask."""
+    state: AppState = request.app.state.stuckpoint
+    origin = request.headers.get("origin")
+    allowed = await state.registered_origins()
+    headers = cors_headers(origin, allowed)
+    if "Access-Control-Allow-Origin" in headers:
+        headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        headers["Access-Control-Allow-Headers"] = "Content-Type, Content-Encoding"
+        headers["Access-Control-Max-Age"] = "600"
+    return Response(status_code=204, headers=headers)
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        max_request_bytes=settings.max_request_bytes,
+        max_event_bytes=settings.max_event_bytes,
+        max_events=settings.max_batch_events,
+    )

@@ -1,0 +1,1 @@
+"""Turn what browsers send into validated, ordered analytics events. Pure functions, no I/O."""

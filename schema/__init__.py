@@ -1,0 +1,1 @@
+"""The GraphQL schema: types, resolvers and the committed SDL ``schema.graphql``."""

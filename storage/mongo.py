@@ -1,0 +1,89 @@
+"""The store: one ``AsyncMongoClient``, our collections and their indexes.
+
+Everything here must run on FerretDB v1 as well as MongoDB: no TTL indexes, no ``$lookup``,
+no ``$facet``, no transactions, and ``$group`` only with ``$sum``/``$count``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+logger = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+
+INDEXES: dict[str, list[IndexModel]] = {
+    "sites": [IndexModel([("site_key_hash", ASCENDING)], unique=True)],
+    "api_keys": [IndexModel([("role", ASCENDING)])],
+    "sessions": [
+        IndexModel([("site_id", ASCENDING), ("started_at", DESCENDING), ("_id", DESCENDING)]),
+        IndexModel([("site_id", ASCENDING), ("score", DESCENDING), ("_id", DESCENDING)]),
+        IndexModel([("visitor_id", ASCENDING)]),
+    ],
+    "page_views": [
+        IndexModel([("session_id", ASCENDING), ("started_at", ASCENDING)]),
+        IndexModel([("site_id", ASCENDING), ("day", ASCENDING), ("template", ASCENDING)]),
+    ],
+    "event_chunks": [
+        IndexModel([("session_id", ASCENDING), ("window_id", ASCENDING), ("seq", ASCENDING)]),
+    ],
+    "signals": [
+        IndexModel([("session_id", ASCENDING), ("ts", ASCENDING)]),
+        IndexModel([("site_id", ASCENDING), ("day", ASCENDING), ("kind", ASCENDING)]),
+    ],
+    "redaction_audit": [IndexModel([("site_id", ASCENDING), ("day", ASCENDING)])],
+    "batches": [IndexModel([("session_id", ASCENDING)])],
+}
+
+
+class Store:
+    """Typed access to Stuckpoint's collections in one database."""
+
+    def __init__(self, client: AsyncMongoClient[Document], database: str) -> None:
+        self.client = client
+        self.db: AsyncDatabase[Document] = client[database]
+        db = self.db
+        self.sites: AsyncCollection[Document] = db["sites"]
+        self.api_keys: AsyncCollection[Document] = db["api_keys"]
+        self.batches: AsyncCollection[Document] = db["batches"]
+        self.sessions: AsyncCollection[Document] = db["sessions"]
+        self.page_views: AsyncCollection[Document] = db["page_views"]
+        self.event_chunks: AsyncCollection[Document] = db["event_chunks"]
+        self.signals: AsyncCollection[Document] = db["signals"]
+        self.aggregates: AsyncCollection[Document] = db["aggregates"]
+        self.redaction_audit: AsyncCollection[Document] = db["redaction_audit"]
+        self.surveys: AsyncCollection[Document] = db["surveys"]
+        self.responses: AsyncCollection[Document] = db["responses"]
+        self.audit_log: AsyncCollection[Document] = db["audit_log"]
+
+    async def ensure_indexes(self) -> None:
+        started = time.monotonic()
+        for collection, indexes in INDEXES.items():
+            # One index per command: FerretDB v1.24 panics on several in one createIndexes.
+            for index in indexes:
+                await self.db[collection].create_indexes([index])
+        logger.info("indexes ready in %.0f ms", (time.monotonic() - started) * 1000)
+
+    async def ping(self) -> None:
+        await self.db.command("ping")
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def connect_store(url: str, database: str, timeout_ms: int = 5000) -> Store:
+    """Create the client; it connects lazily on first use."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        url,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        tz_aware=True,
+        appname="stuckpoint",
+    )
+    return Store(client, database)

@@ -1,0 +1,62 @@
+"""Accepted raw batches in Redis: Fernet-encrypted, expiring, with a durable pending record.
+
+The pending sorted set (score: accept time in ms) lets the worker re-drive batches whose job
+was lost, without waiting for arq's in-progress expiry.
+"""
+
+from __future__ import annotations
+
+import time
+
+from cryptography.fernet import Fernet, InvalidToken
+from redis.asyncio import Redis
+
+RAW_PREFIX = "stuckpoint:raw:"
+PENDING_KEY = "stuckpoint:pending"
+
+
+class RawBatchMissing(LookupError):
+    """The raw batch is gone: already processed, expired, or never stored."""
+
+
+class RawBatchCorrupt(ValueError):
+    """The stored raw batch does not decrypt with the configured key."""
+
+
+class RawBatchStore:
+    def __init__(self, redis: Redis, fernet: Fernet, ttl_s: int) -> None:
+        self.redis = redis
+        self.fernet = fernet
+        self.ttl_s = ttl_s
+
+    async def put(self, batch_id: str, payload: bytes) -> None:
+        """Encrypt and store one accepted batch, and record it as pending."""
+        token = self.fernet.encrypt(payload)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(RAW_PREFIX + batch_id, token, ex=self.ttl_s)
+            pipe.zadd(PENDING_KEY, {batch_id: int(time.time() * 1000)})
+            await pipe.execute()
+
+    async def get(self, batch_id: str) -> bytes:
+        token = await self.redis.get(RAW_PREFIX + batch_id)
+        if token is None:
+            raise RawBatchMissing(batch_id)
+        try:
+            return self.fernet.decrypt(token)
+        except InvalidToken as err:
+            raise RawBatchCorrupt(batch_id) from err
+
+    async def done(self, batch_id: str) -> None:
+        """Forget a processed batch: the raw data and its pending record."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(RAW_PREFIX + batch_id)
+            pipe.zrem(PENDING_KEY, batch_id)
+            await pipe.execute()
+
+    async def pending_older_than(self, age_s: float, limit: int = 500) -> list[str]:
+        cutoff_ms = int((time.time() - age_s) * 1000)
+        ids = await self.redis.zrangebyscore(PENDING_KEY, 0, cutoff_ms, start=0, num=limit)
+        return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
+
+    async def pending_count(self) -> int:
+        return int(await self.redis.zcard(PENDING_KEY))

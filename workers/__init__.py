@@ -1,0 +1,1 @@
+"""arq jobs that run the pipeline steps in order: redact → store → detect → aggregate."""
