@@ -2,13 +2,74 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections import Counter
 from typing import Any
 
+from api.resources import Resources
+from signals.detect import detect_session as detect_signals
+from signals.model import PageView, Signal
+from signals.thresholds import DEFAULT_THRESHOLDS, Thresholds, resolve_thresholds
 from workers.redact import RedactedBatch
+from workers.store import day_of
 from workers.timeline import PageViewTimeline
 
 logger = logging.getLogger(__name__)
+
+
+def department_for(path: str, departments: dict[str, str]) -> str | None:
+    """The department of the longest path prefix that matches ``path``."""
+    best: tuple[int, str | None] = (-1, None)
+    for prefix, department in departments.items():
+        if (path == prefix or path.startswith(prefix.rstrip("/") + "/")) and len(prefix) > best[0]:
+            best = (len(prefix), department)
+    return best[1]
+
+
+def signal_id(session_id: str, signal: Signal) -> str:
+    key = f"{session_id}|{signal.page_view_id}|{signal.kind}|{signal.ts}|{signal.node}"
+    return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+
+async def thresholds_for_site(resources: Resources, site_id: str) -> Any:
+    """A function from page template to the thresholds in force for this site."""
+    docs = await resources.store.db["detector_settings"].find({"site_id": site_id}).to_list(None)
+    site_overrides: dict[str, Any] = {}
+    per_template: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        if doc.get("template"):
+            per_template[doc["template"]] = doc.get("overrides") or {}
+        else:
+            site_overrides = doc.get("overrides") or {}
+    if not docs:
+        return DEFAULT_THRESHOLDS
+    base = resolve_thresholds(site_overrides)
+    resolved: dict[str, Thresholds] = {}
+
+    def for_template(template: str) -> Thresholds:
+        if template not in resolved:
+            overrides = per_template.get(template)
+            resolved[template] = (
+                resolve_thresholds(site_overrides, overrides) if overrides else base
+            )
+        return resolved[template]
+
+    return for_template
+
+
+def to_page_view(site_id: str, session_id: str, pv: PageViewTimeline) -> PageView:
+    return PageView(
+        id=pv.id,
+        session_id=session_id,
+        path=pv.path,
+        template=pv.template,
+        start_ts=pv.started_at,
+        end_ts=pv.ended_at,
+        events=tuple(pv.events),  # type: ignore[arg-type]
+        site=site_id,
+        window_id=pv.window_id,
+    )
 
 
 async def detect_session(
@@ -18,5 +79,89 @@ async def detect_session(
     page_views: list[PageViewTimeline],
 ) -> None:
     """Replace the session's signals with those detected in its current page views."""
-    # Wired to signals/ once its entry point lands (see the lead's integration step).
-    return None
+    resources: Resources = ctx["resources"]
+    store = resources.store
+    session_id = session["_id"]
+    site = await store.sites.find_one({"_id": batch.site_id}, {"departments": 1}) or {}
+    departments: dict[str, str] = site.get("departments") or {}
+
+    views = [to_page_view(batch.site_id, session_id, pv) for pv in page_views]
+    thresholds = await thresholds_for_site(resources, batch.site_id)
+    signals = detect_signals(views, thresholds)
+
+    # Reviewers' false-positive marks survive re-detection.
+    marked = {
+        d["_id"]
+        for d in await store.signals.find(
+            {"session_id": session_id, "false_positive": True}, {"_id": 1}
+        ).to_list(None)
+    }
+    by_view = {pv.id: pv for pv in page_views}
+    docs = []
+    for signal in signals:
+        pv = by_view.get(signal.page_view_id or "")
+        doc = signal.to_dict()
+        doc_id = signal_id(session_id, signal)
+        doc.update(
+            _id=doc_id,
+            site_id=batch.site_id,
+            session_id=session_id,
+            day=day_of(signal.ts),
+            template=pv.template if pv else None,
+            path=pv.path if pv else None,
+            department=department_for(pv.path, departments) if pv else None,
+            false_positive=doc_id in marked,
+        )
+        docs.append(doc)
+    for doc in docs:
+        await store.signals.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+    await store.signals.delete_many(
+        {"session_id": session_id, "_id": {"$nin": [d["_id"] for d in docs]}}
+    )
+
+    await _summarise(resources, session_id, page_views, docs, departments)
+    logger.debug("session %s: %d signals", session_id, len(docs))
+
+
+async def _summarise(
+    resources: Resources,
+    session_id: str,
+    page_views: list[PageViewTimeline],
+    signal_docs: list[dict[str, Any]],
+    departments: dict[str, str],
+) -> None:
+    """Signal counts, department and click positions on page views; counts on the session."""
+    store = resources.store
+    counted = [d for d in signal_docs if not d["false_positive"]]
+    for pv in page_views:
+        counts = Counter(d["kind"] for d in counted if d.get("page_view_id") == pv.id)
+        width = next(
+            (e["data"].get("width") for e in pv.events if e["kind"] == "load" and e.get("data")),
+            None,
+        )
+        clicks = [
+            {"x": e["x"], "y": e["y"], "width": width}
+            for e in pv.events
+            if e["kind"] == "click" and e.get("x") is not None and e.get("y") is not None
+        ]
+        await store.page_views.update_one(
+            {"_id": pv.id},
+            {
+                "$set": {
+                    "signal_counts": dict(counts),
+                    "frustrated": bool(counts),
+                    "department": department_for(pv.path, departments),
+                    "clicks": clicks[:500],
+                }
+            },
+        )
+    session_counts = Counter(d["kind"] for d in counted)
+    await store.sessions.update_one(
+        {"_id": session_id},
+        {
+            "$set": {
+                "signal_counts": dict(session_counts),
+                "signal_total": sum(session_counts.values()),
+            }
+        },
+    )

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from storage.chunks import pack
 from storage.mongo import Store
 from workers.redact import RedactedBatch
 from workers.timeline import PageViewTimeline, page_views_of
@@ -59,8 +60,8 @@ async def store_chunk(store: Store, batch: RedactedBatch) -> dict[str, Any]:
         "seq": batch.seq,
         "format": batch.format,
         "received_at_ms": batch.received_at_ms,
-        "rrweb": kept if batch.format == "rrweb" else [],
-        "events": kept if batch.format != "rrweb" else [],
+        "payload": pack(kept),
+        "count": len(kept),
         "hashes": hashes,
         "dropped_duplicates": len(items) - len(kept),
         "warnings": batch.warnings,

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from ingest import rrweb
 from ingest.sessions import path_template
+from storage.chunks import unpack
 
 
 @dataclass
@@ -40,10 +41,11 @@ class PageViewTimeline:
 def window_events(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One window's analytics events, in sequence order, then timestamp, then arrival."""
     ordered = sorted(chunks, key=lambda c: (c.get("seq", 0), c.get("received_at_ms", 0)))
-    rrweb_events = [e for c in ordered for e in c.get("rrweb", [])]
+    rrweb_events = [e for c in ordered if c.get("format") == "rrweb" for e in unpack(c["payload"])]
     events: list[dict[str, Any]] = [dict(e) for e in rrweb.to_events(rrweb_events)]
     for chunk in ordered:
-        events.extend(chunk.get("events", []))
+        if chunk.get("format") != "rrweb":
+            events.extend(unpack(chunk.get("payload")))
     # sort() is stable: equal timestamps keep arrival order.
     events.sort(key=lambda e: e["ts"])
     return events
