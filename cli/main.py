@@ -25,6 +25,10 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    # Per-request lines from the HTTP client and per-recognizer lines from Presidio drown
+    # the lifecycle lines.
+    for noisy in ("httpx", "presidio-analyzer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def start_embedded(settings: Settings) -> list[object]:
