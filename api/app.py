@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -12,8 +13,8 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,13 +24,16 @@ from api.health import healthz, readyz
 from api.ratelimit import RateLimiter
 from api.resources import Resources, open_resources
 from api.settings import PROJECT_ROOT, Settings, get_settings
+from api.surveys import survey_routes
 from ingest.envelope import Limits
 from schema.app import graphql_app
+from surveys.store import ensure_survey_indexes
 
 logger = logging.getLogger(__name__)
 
 TRACKER_BUNDLE = PROJECT_ROOT / "tracker" / "dist" / "stuckpoint.js"
 DEMO_SITE = PROJECT_ROOT / "demo"
+DEMO_SLOW_S = 3.0
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -90,6 +94,17 @@ async def tracker_script(request: Request) -> Response:
     )
 
 
+async def demo_redirect(request: Request) -> Response:
+    # The demo pages link to each other relatively, so they must be served under /demo/.
+    return RedirectResponse("/demo/", status_code=308)
+
+
+async def demo_slow_page(request: Request) -> Response:
+    """The demo's deliberately slow link: answers after a delay."""
+    await asyncio.sleep(DEMO_SLOW_S)
+    return FileResponse(DEMO_SITE / "slow.html", media_type="text/html")
+
+
 def create_app(settings: Settings | None = None, resources: Resources | None = None) -> Starlette:
     """Build the app. Given ``resources``, the caller owns them; otherwise they open at startup."""
     settings = settings or get_settings()
@@ -99,6 +114,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         owned = resources is None
         res = resources or await open_resources(settings)
         await res.store.ensure_indexes()
+        await ensure_survey_indexes(res.store)
         app.state.stuckpoint = AppState(
             settings=settings,
             resources=res,
@@ -121,7 +137,13 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         Route("/readyz", readyz),
         Route("/tracker.js", tracker_script),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        *survey_routes(),
     ]
     if settings.environment == "development" and Path(DEMO_SITE).is_dir():
-        routes.append(Mount("/demo", StaticFiles(directory=DEMO_SITE, html=True), name="demo"))
+        routes += [
+            Route("/demo", demo_redirect),
+            Route("/demo/slow", demo_slow_page),
+            Mount("/demo", StaticFiles(directory=DEMO_SITE, html=True), name="demo"),
+        ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])

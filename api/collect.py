@@ -48,6 +48,7 @@ def cors_headers(origin: str | None, allowed: list[str]) -> dict[str, str]:
         return {
             "Access-Control-Allow-Origin": origin,
             "Access-Control-Allow-Credentials": "false",
+            "Access-Control-Expose-Headers": "Retry-After",
             "Vary": "Origin",
         }
     return {"Vary": "Origin"}

@@ -16,4 +16,9 @@ if [ "$status" -eq 0 ] && ! grep -Eq '[0-9]+ passed' .pytest-output.log; then
   status=1
 fi
 rm -f .pytest-output.log
+
+# The browser tracker's own tests (node's test runner, headless Chromium).
+if [ -f tracker/package.json ] && [ -z "${STUCKPOINT_SKIP_TRACKER_TESTS:-}" ]; then
+  (cd tracker && npm test) || status=1
+fi
 exit "$status"
