@@ -154,3 +154,35 @@ async def create_site(
         },
         upsert=True,
     )
+
+
+async def key_id_of(store: Store, key: str) -> str:
+    """The public id of a stored API key (shown in listings and the audit log)."""
+    doc = await store.api_keys.find_one({"_id": hash_key(key)}, projection={"key_id": 1})
+    if doc is None:
+        raise Unauthorized("unknown API key")
+    return str(doc["key_id"])
+
+
+async def list_api_keys(store: Store) -> list[dict[str, Any]]:
+    """Every API key's public fields; never the hash."""
+    docs = await store.api_keys.find({}, projection={"_id": 0}).sort("created_at", 1).to_list(None)
+    return docs
+
+
+async def revoke_api_key(
+    store: Store, key_id: str, cache: KeyCache | None = None
+) -> dict[str, Any] | None:
+    """Mark a key revoked (kept for the audit trail); None if no key has that id."""
+    doc = await store.api_keys.find_one({"key_id": key_id})
+    if doc is None:
+        return None
+    await store.api_keys.update_one(
+        {"_id": doc["_id"]}, {"$set": {"revoked": True, "revoked_at": time.time()}}
+    )
+    if cache is not None:
+        # This process stops accepting it at once; others within the cache's ttl_s.
+        cache.entries.pop(doc["_id"], None)
+    doc.update(revoked=True)
+    doc.pop("_id")
+    return doc

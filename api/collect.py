@@ -6,9 +6,10 @@ import dataclasses
 import logging
 import time
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
+from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -83,7 +84,7 @@ async def collect(request: Request) -> Response:
             state.limits,
             query=dict(request.query_params),
         )
-        site = await site_for_key(state.resources.store, batch.site_key, state.key_cache)
+        site = await known_site(state, batch.site_key)
         headers = cors_headers(origin, site.get("origins", []))
         if origin and "Access-Control-Allow-Origin" not in headers:
             raise InvalidInput("this origin is not registered for the site", field="origin")
@@ -119,6 +120,15 @@ async def collect(request: Request) -> Response:
     )
 
 
+async def known_site(state: AppState, site_key: str) -> dict[str, Any]:
+    """The site of a site key; a store that does not answer is a 503, not a crash."""
+    try:
+        return await site_for_key(state.resources.store, site_key, state.key_cache)
+    except PyMongoError as err:
+        logger.warning("store unavailable, batch refused: %s", type(err).__name__)
+        raise Unavailable("the store is unavailable; retry later", retry_after_s=5) from err
+
+
 async def enqueue(state: AppState, batch_id: str, payload: bytes) -> None:
     """Store the batch encrypted, then enqueue a job that carries only its id."""
     try:
@@ -137,7 +147,12 @@ async def collect_preflight(request: Request) -> Response:
     """CORS preflight: browsers send no site key here, so any registered origin may ask."""
     state: AppState = request.app.state.stuckpoint
     origin = request.headers.get("origin")
-    allowed = await state.registered_origins()
+    try:
+        allowed = await state.registered_origins()
+    except PyMongoError as err:
+        logger.warning("store unavailable, preflight refused: %s", type(err).__name__)
+        unavailable = Unavailable("the store is unavailable; retry later", retry_after_s=5)
+        return error_response(unavailable, {"Vary": "Origin"})
     headers = cors_headers(origin, allowed)
     if "Access-Control-Allow-Origin" in headers:
         headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"

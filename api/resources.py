@@ -10,7 +10,11 @@ from typing import Any
 
 import orjson
 from arq.connections import ArqRedis, RedisSettings, create_pool
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.settings import Settings
 from storage.mongo import Store, connect_store
@@ -25,10 +29,15 @@ class NotConfigured(RuntimeError):
     """A store or queue URL is missing and no embedded server runs."""
 
 
-def load_fernet(settings: Settings) -> Fernet:
-    """The raw-batch key: from settings, or (development only) generated once into data_dir."""
+def load_fernet(settings: Settings) -> MultiFernet:
+    """The raw-batch keys: from settings, or (development only) generated once into data_dir.
+
+    ``STUCKPOINT_FERNET_KEY`` may list several keys separated by commas: the first encrypts,
+    all of them decrypt, so a new key can be put first while batches under the old one drain.
+    """
     if settings.fernet_key:
-        return Fernet(settings.fernet_key.encode())
+        keys = [k.strip() for k in settings.fernet_key.split(",") if k.strip()]
+        return MultiFernet([Fernet(k.encode()) for k in keys])
     if settings.environment == "production":
         raise NotConfigured("STUCKPOINT_FERNET_KEY must be set in production")
 
@@ -39,7 +48,7 @@ def load_fernet(settings: Settings) -> Fernet:
         with os.fdopen(fd, "wb") as out:
             out.write(Fernet.generate_key())
         logger.info("generated a development encryption key in %s", key_path)
-    return Fernet(key_path.read_bytes().strip())
+    return MultiFernet([Fernet(key_path.read_bytes().strip())])
 
 
 def serialize_job(obj: dict[str, Any]) -> bytes:
@@ -52,7 +61,12 @@ def deserialize_job(data: bytes) -> dict[str, Any]:
 
 
 def redis_settings(url: str) -> RedisSettings:
-    return RedisSettings.from_dsn(url)
+    """Connection settings; a command on a connection the server dropped (a queue restart) is
+    retried twice on a fresh connection, so one stale socket does not fail a request."""
+    settings = RedisSettings.from_dsn(url)
+    settings.retry = Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=2)
+    settings.retry_on_error = [RedisConnectionError, RedisTimeoutError]
+    return settings
 
 
 @dataclass

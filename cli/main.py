@@ -20,6 +20,10 @@ logger = logging.getLogger("stuckpoint")
 
 
 def configure_logging(level: str) -> None:
+    from api.logfilter import install_log_scrubbing
+
+    # Before any handler exists: every record of this process is scrubbed when it is created.
+    install_log_scrubbing()
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",

@@ -1,4 +1,4 @@
-"""Per-request GraphQL context: who is asking, the store, and request-scoped loaders."""
+"""Per-request GraphQL context: who is asking, the store, request-scoped loaders, permissions."""
 
 from __future__ import annotations
 
@@ -9,24 +9,44 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from api.auth import KeyCache, Principal, Role, authenticate
-from api.errors import Forbidden, Unauthorized
+from api.errors import Forbidden
 from api.settings import Settings
+from schema.loaders import Loaders
 from storage.mongo import Store
 
 
 @dataclass
 class Context:
+    """Built once per HTTP request, or once per WebSocket connection."""
+
     store: Store
     settings: Settings
     authorization: str | None
     key_cache: KeyCache
+    # Set by the graphql-transport-ws handler from the connection_init payload.
+    connection_params: dict[str, Any] | None = None
     _principal: Principal | None = None
-    loaders: dict[str, Any] = field(default_factory=dict)
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.store)
+
+    def _credentials(self) -> str | None:
+        if self.authorization:
+            return self.authorization
+        params = self.connection_params or {}
+        value = params.get("authorization") or params.get("Authorization")
+        return value if isinstance(value, str) else None
 
     async def principal(self) -> Principal:
         if self._principal is None:
-            self._principal = await authenticate(self.store, self.authorization, self.key_cache)
+            self._principal = await authenticate(self.store, self._credentials(), self.key_cache)
         return self._principal
+
+    async def reauthenticate(self) -> Principal:
+        """Check the key again (a long-lived subscription must notice a revoked key)."""
+        self._principal = None
+        return await self.principal()
 
     async def require(self, role: Role) -> Principal:
         principal = await self.principal()
@@ -44,16 +64,29 @@ class Context:
             return {}
         return {"site_id": {"$in": sorted(principal.site_ids)}}
 
+    async def require_site(self, site_id: str) -> None:
+        """Raise ``Forbidden`` unless this principal may see ``site_id``."""
+        await self.site_filter(site_id)
+
+    async def sees(self, doc: dict[str, Any] | None) -> bool:
+        """Whether a stored document with a ``site_id`` is visible to this principal."""
+        if doc is None:
+            return False
+        principal = await self.principal()
+        return principal.sees_site(str(doc.get("site_id", "")))
+
 
 class _RolePermission(BasePermission):
+    """Checks the role; raises our typed error so the message and code reach the client.
+
+    Permission instances are shared by all requests, so nothing request-specific is stored
+    on them: the error is raised, not kept in ``self.message``.
+    """
+
     role: Role
 
     async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
-        try:
-            await info.context.require(self.role)
-        except (Unauthorized, Forbidden) as err:
-            self.message = err.message
-            return False
+        await info.context.require(self.role)
         return True
 
 
@@ -70,3 +103,10 @@ class IsPrivacyOfficer(_RolePermission):
 class IsAdmin(_RolePermission):
     role = Role.ADMIN
     message = "requires the admin role"
+
+
+def required_role(permission_classes: list[type[BasePermission]]) -> Role | None:
+    """The role a field's permission classes demand (the strictest), for the schema walk."""
+    roles = [p.role for p in permission_classes if issubclass(p, _RolePermission)]
+    order = [Role.ANALYST, Role.PRIVACY_OFFICER, Role.ADMIN]
+    return max(roles, key=order.index) if roles else None

@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from api.errors import InvalidInput
 from schema.context import Context, IsAnalyst
-from schema.pagination import Connection, after_condition, and_all, page_of
+from schema.pagination import Connection, sorted_after, and_all, page_of
 from schema.types import (
     DateRange,
     Event,
@@ -26,6 +26,7 @@ from schema.types import (
     signal_counts,
 )
 from signals.model import SIGNAL_KINDS
+from storage.chunks import unpack
 from workers.timeline import window_events
 
 logger = logging.getLogger(__name__)
@@ -38,20 +39,25 @@ caller is asked to narrow the range. Missing: session documents listing their te
 departments would make this one indexed query."""
 
 
-@strawberry.type(description="A survey response given during a session.")
+@strawberry.type(description="A survey response given during a session (answers redacted).")
 class SessionResponse:
     id: strawberry.ID
-    survey_id: str | None
+    survey_id: str
     submitted_at: datetime | None
+    updated_at: datetime | None
+    template: str | None
+    negative: bool
     answers: JSON
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> SessionResponse:
-        when = doc.get("submitted_at", doc.get("created_at"))
         return cls(
             id=strawberry.ID(str(doc["_id"])),
-            survey_id=doc.get("survey_id"),
-            submitted_at=ms_to_datetime(when) if isinstance(when, int | float) else None,
+            survey_id=str(doc.get("survey_id", "")),
+            submitted_at=ms_to_datetime(doc.get("ts")),
+            updated_at=ms_to_datetime(doc.get("updated_at", doc.get("ts"))),
+            template=doc.get("template"),
+            negative=bool(doc.get("negative", False)),
             answers=doc.get("answers") or {},
         )
 
@@ -160,7 +166,7 @@ class Session:
             query["window_id"] = window_id
         docs = (
             await info.context.store.event_chunks.find(
-                query, projection={"window_id": 1, "seq": 1, "received_at_ms": 1, "rrweb": 1}
+                query, projection={"window_id": 1, "seq": 1, "received_at_ms": 1, "payload": 1}
             )
             .sort([("window_id", 1), ("seq", 1)])
             .limit(first)
@@ -172,7 +178,7 @@ class Session:
                 window_id=d["window_id"],
                 seq=d.get("seq", 0),
                 received_at=ms_to_datetime(d.get("received_at_ms")),
-                events=d.get("rrweb") or [],
+                events=unpack(d.get("payload")),
             )
             for d in docs
         ]
@@ -248,7 +254,7 @@ class SessionQueries:
         check_limit(first, info.context.settings.graphql_max_page_size, "first")
         field = order.value
         query = and_all(
-            await session_condition(info.context, site_id, filter), after_condition(field, after)
+            await session_condition(info.context, site_id, filter), sorted_after(field, after)
         )
         docs = (
             await info.context.store.sessions.find(query)

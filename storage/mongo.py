@@ -37,6 +37,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("session_id", ASCENDING), ("ts", ASCENDING)]),
         IndexModel([("site_id", ASCENDING), ("day", ASCENDING), ("kind", ASCENDING)]),
     ],
+    "aggregates": [IndexModel([("site_id", ASCENDING), ("day", ASCENDING)])],
+    "heatmaps": [IndexModel([("site_id", ASCENDING), ("day", ASCENDING)])],
     "redaction_audit": [IndexModel([("site_id", ASCENDING), ("day", ASCENDING)])],
     "batches": [IndexModel([("session_id", ASCENDING)])],
 }
@@ -57,6 +59,7 @@ class Store:
         self.event_chunks: AsyncCollection[Document] = db["event_chunks"]
         self.signals: AsyncCollection[Document] = db["signals"]
         self.aggregates: AsyncCollection[Document] = db["aggregates"]
+        self.heatmaps: AsyncCollection[Document] = db["heatmaps"]
         self.redaction_audit: AsyncCollection[Document] = db["redaction_audit"]
         self.surveys: AsyncCollection[Document] = db["surveys"]
         self.responses: AsyncCollection[Document] = db["responses"]

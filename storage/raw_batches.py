@@ -1,14 +1,14 @@
 """Accepted raw batches in Redis: Fernet-encrypted, expiring, with a durable pending record.
 
-The pending sorted set (score: accept time in ms) lets the worker re-drive batches whose job
-was lost, without waiting for arq's in-progress expiry.
+The pending sorted set (score: accept time in ms, or the last re-drive) lets the worker re-drive
+batches whose job was lost, without waiting for arq's in-progress expiry.
 """
 
 from __future__ import annotations
 
 import time
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from redis.asyncio import Redis
 
 RAW_PREFIX = "stuckpoint:raw:"
@@ -24,7 +24,7 @@ class RawBatchCorrupt(ValueError):
 
 
 class RawBatchStore:
-    def __init__(self, redis: Redis, fernet: Fernet, ttl_s: int) -> None:
+    def __init__(self, redis: Redis, fernet: Fernet | MultiFernet, ttl_s: int) -> None:
         self.redis = redis
         self.fernet = fernet
         self.ttl_s = ttl_s
@@ -57,6 +57,12 @@ class RawBatchStore:
         cutoff_ms = int((time.time() - age_s) * 1000)
         ids = await self.redis.zrangebyscore(PENDING_KEY, 0, cutoff_ms, start=0, num=limit)
         return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
+
+    async def rearm(self, batch_ids: list[str]) -> None:
+        """Restart the re-drive clock of batches just re-driven; finished ones stay gone."""
+        if batch_ids:
+            now_ms = int(time.time() * 1000)
+            await self.redis.zadd(PENDING_KEY, dict.fromkeys(batch_ids, now_ms), xx=True)
 
     async def pending_count(self) -> int:
         return int(await self.redis.zcard(PENDING_KEY))

@@ -8,23 +8,16 @@ from collections import Counter
 from typing import Any
 
 from api.resources import Resources
+from signals.departments import department_for
 from signals.detect import detect_session as detect_signals
 from signals.model import PageView, Signal
+from signals.score import score_session
 from signals.thresholds import DEFAULT_THRESHOLDS, Thresholds, resolve_thresholds
 from workers.redact import RedactedBatch
 from workers.store import day_of
 from workers.timeline import PageViewTimeline
 
 logger = logging.getLogger(__name__)
-
-
-def department_for(path: str, departments: dict[str, str]) -> str | None:
-    """The department of the longest path prefix that matches ``path``."""
-    best: tuple[int, str | None] = (-1, None)
-    for prefix, department in departments.items():
-        if (path == prefix or path.startswith(prefix.rstrip("/") + "/")) and len(prefix) > best[0]:
-            best = (len(prefix), department)
-    return best[1]
 
 
 def signal_id(session_id: str, signal: Signal) -> str:
@@ -58,14 +51,18 @@ async def thresholds_for_site(resources: Resources, site_id: str) -> Any:
     return for_template
 
 
-def to_page_view(site_id: str, session_id: str, pv: PageViewTimeline) -> PageView:
+def to_page_view(
+    site_id: str, session_id: str, pv: PageViewTimeline, is_open: bool = False
+) -> PageView:
+    """The detector's view of a page view; an open one (last in its window) has no end yet, so
+    clicks near its end and form abandonment are judged once more data arrives."""
     return PageView(
         id=pv.id,
         session_id=session_id,
         path=pv.path,
         template=pv.template,
         start_ts=pv.started_at,
-        end_ts=pv.ended_at,
+        end_ts=None if is_open else pv.ended_at,
         events=tuple(pv.events),  # type: ignore[arg-type]
         site=site_id,
         window_id=pv.window_id,
@@ -85,7 +82,11 @@ async def detect_session(
     site = await store.sites.find_one({"_id": batch.site_id}, {"departments": 1}) or {}
     departments: dict[str, str] = site.get("departments") or {}
 
-    views = [to_page_view(batch.site_id, session_id, pv) for pv in page_views]
+    last_in_window = {pv.window_id: pv.id for pv in page_views}
+    views = [
+        to_page_view(batch.site_id, session_id, pv, is_open=last_in_window[pv.window_id] == pv.id)
+        for pv in page_views
+    ]
     thresholds = await thresholds_for_site(resources, batch.site_id)
     signals = detect_signals(views, thresholds)
 
@@ -119,8 +120,27 @@ async def detect_session(
         {"session_id": session_id, "_id": {"$nin": [d["_id"] for d in docs]}}
     )
 
+    negative = bool(session.get("negative_response"))
+    score = score_session(views, [Signal.from_dict(d) for d in docs], survey_negative=negative)
     await _summarise(resources, session_id, page_views, docs, departments)
+    await store.sessions.update_one(
+        {"_id": session_id},
+        {"$set": {"score": score.total, "score_breakdown": score.to_dict()}},
+    )
     logger.debug("session %s: %d signals", session_id, len(docs))
+
+
+def clicks_on_page(events: list[dict[str, Any]], width: float | None) -> list[dict[str, Any]]:
+    """Click positions in page coordinates (y plus the document's scroll offset)."""
+    clicks: list[dict[str, Any]] = []
+    scroll_y = 0.0
+    for event in events:
+        data = event.get("data") or {}
+        if event["kind"] == "scroll" and (data.get("document") or event.get("node") is None):
+            scroll_y = float(data.get("y") or 0.0)
+        elif event["kind"] == "click" and event.get("x") is not None and event.get("y") is not None:
+            clicks.append({"x": event["x"], "y": event["y"] + scroll_y, "width": width})
+    return clicks
 
 
 async def _summarise(
@@ -139,11 +159,7 @@ async def _summarise(
             (e["data"].get("width") for e in pv.events if e["kind"] == "load" and e.get("data")),
             None,
         )
-        clicks = [
-            {"x": e["x"], "y": e["y"], "width": width}
-            for e in pv.events
-            if e["kind"] == "click" and e.get("x") is not None and e.get("y") is not None
-        ]
+        clicks = clicks_on_page(pv.events, width)
         await store.page_views.update_one(
             {"_id": pv.id},
             {

@@ -7,20 +7,47 @@ import time
 from typing import Any
 
 import orjson
+from arq import Retry
+from pymongo.errors import ConnectionFailure
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.resources import Resources
 from storage.raw_batches import RawBatchCorrupt, RawBatchMissing
 from workers.redact import redact_batch
+from workers.retention import ERASED_PREFIX, lock_key
 from workers.store import rebuild_session, session_key, store_audit, store_chunk
 
 logger = logging.getLogger(__name__)
 
-SESSION_LOCK_TIMEOUT_S = 120
+# A store or queue that does not answer: the job is tried again later, nothing is lost.
+TRANSIENT_ERRORS = (ConnectionFailure, RedisConnectionError, RedisTimeoutError, LockError, OSError)
+RETRY_CAP_S = 60
+ARQ_JOB_PREFIX = "arq:job:"
+ARQ_IN_PROGRESS_PREFIX = "arq:in-progress:"
+
+
+def retry_delay_s(job_try: int) -> int:
+    """Exponential backoff: 1, 2, 4, ... seconds, at most ``RETRY_CAP_S``."""
+    return int(min(RETRY_CAP_S, 2 ** max(0, job_try - 1)))
 
 
 async def process_batch(ctx: dict[str, Any], batch_id: str) -> dict[str, int | str]:
-    """Redact, store, detect and aggregate one batch; safe to run again for the same id."""
+    """Redact, store, detect and aggregate one batch; safe to run again for the same id.
+
+    When the store or the queue does not answer, the job is retried with backoff (arq's
+    ``max_tries``); past that, the re-drive of pending batches starts it again.
+    """
+    try:
+        return await _process(ctx, batch_id)
+    except TRANSIENT_ERRORS as err:
+        delay_s = retry_delay_s(int(ctx.get("job_try") or 1))
+        logger.warning("batch %s: %s; retrying in %d s", batch_id, type(err).__name__, delay_s)
+        raise Retry(defer=delay_s) from err
+
+
+async def _process(ctx: dict[str, Any], batch_id: str) -> dict[str, int | str]:
     started = time.monotonic()
     resources: Resources = ctx["resources"]
     try:
@@ -33,15 +60,20 @@ async def process_batch(ctx: dict[str, Any], batch_id: str) -> dict[str, int | s
         return {"status": "corrupt"}
 
     record = orjson.loads(payload)
-    redacted = await redact_batch(ctx["redactor"], record)
+    key = session_key(record["site_id"], record["batch"]["session_id"])
+    previous = await resources.store.sessions.find_one({"_id": key}, {"clock_shift_ms": 1})
+    redacted = await redact_batch(ctx["redactor"], record, (previous or {}).get("clock_shift_ms"))
     del record, payload
 
-    key = session_key(redacted.site_id, redacted.session_id)
-    # One job at a time per session, so the session rebuild sees every stored chunk.
-    lock = resources.queue.lock(
-        f"stuckpoint:lock:{key}", timeout=SESSION_LOCK_TIMEOUT_S, blocking_timeout=60
-    )
+    # One job at a time per session, so the session rebuild sees every stored chunk. The lock
+    # expires with the job's timeout: a worker killed while holding it blocks nobody for long.
+    timeout_s = resources.settings.job_timeout_s
+    lock = resources.queue.lock(lock_key(key), timeout=timeout_s, blocking_timeout=timeout_s / 2)
     async with lock:
+        if await resources.queue.exists(ERASED_PREFIX + key):
+            await resources.raw_batches.done(batch_id)
+            logger.info("batch %s belongs to an erased session; dropped", batch_id)
+            return {"status": "erased"}
         chunk = await store_chunk(resources.store, redacted)
         await store_audit(resources.store, redacted, chunk["_id"])
         session, page_views = await rebuild_session(resources.store, redacted)
@@ -60,18 +92,37 @@ async def process_batch(ctx: dict[str, Any], batch_id: str) -> dict[str, int | s
     return {"status": "stored", "events": len(chunk["hashes"])}
 
 
+async def _still_queued(resources: Resources, batch_id: str) -> bool:
+    """The batch's first job waits in the queue and has not started: it will run by itself."""
+    async with resources.queue.pipeline(transaction=False) as pipe:
+        pipe.exists(ARQ_JOB_PREFIX + batch_id)
+        pipe.exists(ARQ_IN_PROGRESS_PREFIX + batch_id)
+        queued, running = await pipe.execute()
+    return bool(queued) and not running
+
+
 async def redrive_pending(ctx: dict[str, Any]) -> int:
-    """Re-enqueue accepted batches still pending after ``redrive_after_s`` (a lost job)."""
+    """Re-enqueue accepted batches still pending after ``redrive_after_s`` (a lost job).
+
+    A batch is re-driven at most once per ``redrive_after_s``; one whose first job still waits
+    in the queue (a backlog, not a loss) is left to it.
+    """
     resources: Resources = ctx["resources"]
     ids = await resources.raw_batches.pending_older_than(resources.settings.redrive_after_s)
+    redriven = 0
     for batch_id in ids:
-        # A fresh job id: arq refuses to enqueue an id whose result or job still exists.
+        if await _still_queued(resources, batch_id):
+            continue
+        # A fresh job id: arq refuses to enqueue an id whose result or job still exists, and
+        # the lost job's in-progress key may outlive its worker by the job timeout.
         await resources.queue.enqueue_job(
             "process_batch", batch_id, _job_id=f"{batch_id}:redrive:{int(time.time())}"
         )
-    if ids:
-        logger.warning("re-drove %d pending batches", len(ids))
-    return len(ids)
+        redriven += 1
+    await resources.raw_batches.rearm(ids)
+    if redriven:
+        logger.warning("re-drove %d pending batches", redriven)
+    return redriven
 
 
 __all__ = ["LockError", "process_batch", "redrive_pending"]

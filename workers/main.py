@@ -8,8 +8,13 @@ from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from anonymizer import Redactor
+from api.logfilter import install_log_scrubbing
 from api.resources import (
     QUEUE_NAME,
     deserialize_job,
@@ -19,12 +24,14 @@ from api.resources import (
 )
 from api.settings import get_settings
 from workers.jobs import process_batch, redrive_pending
+from workers.retention import sweep_retention
 
 logger = logging.getLogger(__name__)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     started = time.monotonic()
+    install_log_scrubbing()
     settings = get_settings()
     ctx["resources"] = await open_resources(settings)
     await ctx["resources"].store.ensure_indexes()
@@ -52,10 +59,23 @@ def _redis() -> RedisSettings:
     if not settings.redis_url:
         raise RuntimeError("STUCKPOINT_REDIS_URL is not set; `stuckpoint run` sets it")
     rs = redis_settings(settings.redis_url)
-    # Keep retrying a lost queue connection instead of exiting.
+    # Keep retrying a lost queue connection instead of exiting: at start (conn_retries), and
+    # for every command of the polling loop (an unbounded Retry), so a queue restart or a
+    # dropped connection only pauses the worker.
     rs.conn_retries = 1_000_000
     rs.conn_retry_delay = 1
+    rs.retry = Retry(LoggingBackoff(cap=5.0, base=0.1), retries=-1)
+    rs.retry_on_error = [RedisConnectionError, RedisTimeoutError, OSError]
     return rs
+
+
+class LoggingBackoff(ExponentialBackoff):
+    """Exponential backoff that says, once per outage and then every 20 tries, why it waits."""
+
+    def compute(self, failures: int) -> float:
+        if failures == 1 or failures % 20 == 0:
+            logger.warning("queue connection lost; reconnecting (try %d)", failures)
+        return float(super().compute(failures))
 
 
 def worker_settings() -> dict[str, Any]:
@@ -67,6 +87,15 @@ def worker_settings() -> dict[str, Any]:
         "cron_jobs": [
             cron(redrive_pending, second={0, 30}, run_at_startup=True, timeout=30),
             cron(aggregate_dirty, second=set(range(60)), timeout=30, unique=True),
+            # The timeout stays within the job timeout: arq keeps every job's in-progress key
+            # for the longest timeout. A sweep cut short resumes at its next run.
+            cron(
+                sweep_retention,
+                minute={2, 17, 32, 47},
+                second={0},
+                timeout=settings.job_timeout_s,
+                unique=True,
+            ),
         ],
         "queue_name": QUEUE_NAME,
         "redis_settings": _redis(),

@@ -10,6 +10,7 @@ from typing import Any
 from anonymizer import Redactor
 from anonymizer.client import reduce_user_agent
 from ingest import native
+from ingest.order import clock_shift_ms, correct_times, dedupe
 
 logger = logging.getLogger(__name__)
 
@@ -32,16 +33,38 @@ class RedactedBatch:
     audit: dict[str, Any]
     warnings: list[Any]
     rejected: list[Any]
+    clock_shift_ms: int = 0
+    duplicates_dropped: int = 0
+    clamped_events: int = 0
 
 
-def _redact(redactor: Redactor, record: dict[str, Any]) -> RedactedBatch:
+def _normalise(
+    record: dict[str, Any], previous_shift_ms: int | None
+) -> tuple[list[dict[str, Any]], int, int, int]:
+    """Drop a second recorder's duplicates, correct clock skew, clamp outlier timestamps.
+
+    Returns the events, the session's clock shift, and how many were dropped and clamped.
+    """
+    batch = record["batch"]
+    raw: list[dict[str, Any]] = batch["events"]
+    kept = [raw[i] for i in dedupe(raw)]
+    shift_ms = clock_shift_ms(batch.get("sent_at_ms"), record["received_at_ms"], previous_shift_ms)
+    corrected, flags = correct_times(kept, record["received_at_ms"], shift_ms)
+    clamped = sum(1 for f in flags if "ts_clamped" in f)
+    return corrected, shift_ms, len(raw) - len(kept), clamped
+
+
+def _redact(
+    redactor: Redactor, record: dict[str, Any], previous_shift_ms: int | None
+) -> RedactedBatch:
     batch = record["batch"]
     fmt = batch.get("format", "native")
+    raw, shift_ms, duplicates, clamped = _normalise(record, previous_shift_ms)
     if fmt == "rrweb":
         events: list[dict[str, Any]] = []
-        rrweb = batch["events"]
+        rrweb = raw
     else:
-        events = list(native.to_events(batch["events"]))
+        events = list(native.to_events(raw))  # type: ignore[arg-type]
         rrweb = []
 
     result = redactor.redact_batch(events, rrweb)  # type: ignore[arg-type]
@@ -64,9 +87,14 @@ def _redact(redactor: Redactor, record: dict[str, Any]) -> RedactedBatch:
         audit=result.audit,
         warnings=batch.get("warnings", []),
         rejected=batch.get("rejected", []),
+        clock_shift_ms=shift_ms,
+        duplicates_dropped=duplicates,
+        clamped_events=clamped,
     )
 
 
-async def redact_batch(redactor: Redactor, record: dict[str, Any]) -> RedactedBatch:
+async def redact_batch(
+    redactor: Redactor, record: dict[str, Any], previous_shift_ms: int | None = None
+) -> RedactedBatch:
     """Run the CPU-bound redaction in a thread so the worker keeps serving its event loop."""
-    return await asyncio.to_thread(_redact, redactor, record)
+    return await asyncio.to_thread(_redact, redactor, record, previous_shift_ms)

@@ -63,7 +63,8 @@ async def store_chunk(store: Store, batch: RedactedBatch) -> dict[str, Any]:
         "payload": pack(kept),
         "count": len(kept),
         "hashes": hashes,
-        "dropped_duplicates": len(items) - len(kept),
+        "dropped_duplicates": len(items) - len(kept) + batch.duplicates_dropped,
+        "clamped_events": batch.clamped_events,
         "warnings": batch.warnings,
         "rejected": batch.rejected,
     }
@@ -114,6 +115,7 @@ async def rebuild_session(
         "event_count": sum(len(pv.events) for pv in page_views),
         "page_view_count": len(page_views),
         "window_count": len({c["window_id"] for c in chunks}),
+        "clock_shift_ms": batch.clock_shift_ms,
         "device": (batch.client.get("agent") or {}).get("device"),
         "browser": (batch.client.get("agent") or {}).get("browser"),
         "os": (batch.client.get("agent") or {}).get("os"),

@@ -42,7 +42,11 @@ def window_events(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One window's analytics events, in sequence order, then timestamp, then arrival."""
     ordered = sorted(chunks, key=lambda c: (c.get("seq", 0), c.get("received_at_ms", 0)))
     rrweb_events = [e for c in ordered if c.get("format") == "rrweb" for e in unpack(c["payload"])]
-    events: list[dict[str, Any]] = [dict(e) for e in rrweb.to_events(rrweb_events)]
+    # Events without a timestamp (some recorders omit it) take the chunk's receive time.
+    fallback_ms = int(ordered[0].get("received_at_ms", 0)) if ordered else 0
+    events: list[dict[str, Any]] = [
+        dict(e) for e in rrweb.to_events(rrweb_events, fallback_ts_ms=fallback_ms)
+    ]
     for chunk in ordered:
         if chunk.get("format") != "rrweb":
             events.extend(unpack(chunk.get("payload")))

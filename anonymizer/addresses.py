@@ -1,0 +1,159 @@
+"""Address recognizers: US street lines, ZIP codes, and multi-line or foreign address blocks."""
+
+from __future__ import annotations
+
+import regex
+from presidio_analyzer import Pattern, RecognizerResult
+
+from anonymizer.guard import GuardedPatternRecognizer
+
+_STREET_TYPES = (
+    "street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct|way|place|pl|"
+    "terrace|ter|circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|loop|row|alley|aly|"
+    "plaza|plz|crescent|cres|close|grove|gardens|gdns|walk|path|pike|run|point|pt|ridge|"
+    "heights|hts|hill|park|commons|crossing|xing|view|vista|glen|green|mews|expressway|expy|"
+    "freeway|fwy|turnpike|tpke|broadway|causeway|estates|junction|jct|landing|manor|meadows?|"
+    "pass|pines|spur|station|sta|summit|track|trace|village|vlg|well|wells"
+)
+# One more line of an address block: a short line, or words up to a postal code.
+_BLOCK_LINE_RE = regex.compile(
+    r"\n+[ \t,]*(?:[^\n:@]{1,40}?(?=\n|$)|(?:[^\W\d_][\w'’.-]*,?[ \t]+){1,3}\d{4,5}\b)"
+)
+# Comma-separated places after an address on the same line: ", Monte Gil, Canada".
+_PLACE_TAIL_RE = regex.compile(r"(?:,[ \t]*\p{Lu}[\w'’.-]*(?:[ \t]+\p{Lu}[\w'’.-]*){0,2}){1,3}")
+_UNIT = r"(?:,?\s*(?:apt|apartment|suite|ste|unit|room|rm|floor|fl|bldg|building|#)\.?\s*#?\s*[\w-]{1,6})"
+
+
+def extend_over_lines(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Stretch each address over up to four following short lines (town, region, country, code)."""
+    for result in results:
+        tail = _PLACE_TAIL_RE.match(text, result.end)
+        if tail is not None:
+            result.end = tail.end()
+        for _ in range(4):
+            line = _BLOCK_LINE_RE.match(text, result.end)
+            if line is None:
+                break
+            result.end = line.end()
+    return results
+
+
+class StreetAddressRecognizer(GuardedPatternRecognizer):
+    """US street addresses: number, optional direction, 1-4 name words, street type, unit; PO boxes."""
+
+    PATTERNS = [
+        Pattern(
+            "street address",
+            rf"(?i)\b\d{{1,6}}[a-z]?(?:-\d{{1,5}})?(?:\s+\d{{1,5}})?\s+"
+            rf"(?:(?:n|s|e|w|ne|nw|se|sw|north|south|east|west)\.?\s+)?"
+            rf"(?:[a-z0-9][a-z0-9'.\-]*\s+){{0,3}}[a-z][a-z'.\-]*\s+(?:{_STREET_TYPES})\b\.?"
+            rf"(?:\s+(?:n|s|e|w|ne|nw|se|sw)\b\.?)?{_UNIT}?",
+            0.6,
+        ),
+        Pattern("unit", rf"(?i)\b(?:apt|apartment|suite|ste|unit)\.?\s*#?\s*\d[\w-]{{0,5}}\b", 0.4),
+        Pattern("po box", r"(?i)\bp\.?\s?o\.?\s*box\s+\d{1,6}\b", 0.7),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="US_STREET_ADDRESS",
+            patterns=self.PATTERNS,
+            context=["address", "live", "lives", "living", "street", "home", "mail", "billing"],
+            name="StreetAddressRecognizer",
+        )
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: object = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """Matches, each extended over the short lines that follow it."""
+        return extend_over_lines(text, super().analyze(text, entities, nlp_artifacts, regex_flags))
+
+
+_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
+    "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR"
+)
+
+
+class ZipCodeRecognizer(GuardedPatternRecognizer):
+    """ZIP codes after a state abbreviation (strong) or with a zip/postal word nearby (weak)."""
+
+    PATTERNS = [
+        Pattern("state zip", rf"\b(?:{_STATES}),?\s+\d{{5}}(?:-\d{{4}})?\b", 0.7),
+        Pattern("zip+4", r"(?<![\w.\-/])\d{5}-\d{4}(?![\w\-/])", 0.3),
+        Pattern("zip", r"(?<![\w.\-/#$])\d{5}(?![\w\-/]|\.\d)", 0.1),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="US_ZIP_CODE",
+            patterns=self.PATTERNS,
+            context=["zip", "zipcode", "postal", "postcode", "address", "billing", "mailing"],
+            name="ZipCodeRecognizer",
+        )
+
+
+
+# Street words of other languages, written before the house number ("Nassaustraat 123").
+_FOREIGN_STREET = (
+    r"[^\W\d_][\w'’-]*(?:straat|strasse|straße|gasse|weg|laan|plein|gata|gatan|gade|vej|veien|"
+    r"utca|útja|ulica|platz|allee|ring|damm|kade|gracht|rkp)"
+)
+
+
+class AddressBlockRecognizer(GuardedPatternRecognizer):
+    """Addresses written as "number words number" or "Street-word number", and the short lines
+    (town, region, country and postal code) that follow them. For resident-written text only:
+    the text redactor keeps its findings for the `survey` field kind.
+    """
+
+    PATTERNS = [
+        Pattern(
+            "number words number",
+            r"(?<![\w.,-])\d{1,5}[ \t]+(?:[^\W\d_][\w'’.-]*[ \t]+){1,4}\d{1,5}[a-zA-Z]?\b\.?",
+            0.5,
+        ),
+        Pattern(
+            "two numbers then words",
+            r"(?<![\w.,-])\d{1,5}[ \t]+\d{1,5}[ \t]+[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}",
+            0.5,
+        ),
+        Pattern(
+            "street word first",
+            r"(?i)(?<![\w.,-])\d{1,5}[ \t]+(?:\d{1,5}[ \t]+)?(?:rue|calle|via|avenida|rua|chemin|camino|"
+            r"praça|piazza|viale|boulevard|avenue)[ \t]+[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2}",
+            0.6,
+        ),
+        Pattern(
+            "foreign street",
+            rf"(?i)(?<![\w-])(?:\d{{1,5}}[ \t]+)?{_FOREIGN_STREET}\.?[ \t]+\d{{1,5}}[a-z]?\b",
+            0.6,
+        ),
+        Pattern(
+            "country or town and postal code",
+            r"(?<![\w-])[^\W\d_][\w'’-]+(?:[ \t]+[^\W\d_][\w'’-]+){0,2},?[ \t]+\d{4,5}(?![\w-])",
+            0.3,
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="US_STREET_ADDRESS",
+            patterns=self.PATTERNS,
+            context=["address", "live", "lives", "lived", "located", "return", "mail"],
+            name="AddressBlockRecognizer",
+        )
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: object = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """Matches, each extended over the short lines that follow it."""
+        return extend_over_lines(text, super().analyze(text, entities, nlp_artifacts, regex_flags))

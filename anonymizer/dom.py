@@ -1,0 +1,222 @@
+"""Redaction of raw rrweb events: snapshots, mutations, inputs, meta, custom and plugin events.
+
+Walks the structures itself and keeps an id → field map so input decisions know a field's type,
+name and autocomplete, and remember a password field after a reveal toggle changes its type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anonymizer.attributes import INPUT_TAGS, redact_attr, strip_css_data_urls
+from anonymizer.audit import Audit
+from anonymizer.inputs import FieldInfo, InputDecision, decide
+from anonymizer.policy import PolicyConfig, SitePolicy
+from anonymizer.slots import Slots
+from anonymizer.text import TextRedactor
+
+# rrweb event types and incremental sources (rrweb's EventType and IncrementalSource enums).
+FULL_SNAPSHOT, INCREMENTAL, META, CUSTOM, PLUGIN = 2, 3, 4, 5, 6
+MUTATION, INPUT, CANVAS, LOG = 0, 5, 9, 11
+ELEMENT, TEXT = 2, 3
+LABEL_INPUT_TYPES = frozenset({"submit", "button", "reset", "image", "checkbox", "radio"})
+
+
+class DomState:
+    """id → field info and parent, across one batch."""
+
+    def __init__(self) -> None:
+        self.fields: dict[int, FieldInfo] = {}
+        self.tags: dict[int, str] = {}
+        self.parents: dict[int, int] = {}
+
+    def element(self, node_id: int, tag: str, attrs: dict[str, Any]) -> FieldInfo:
+        """Record an element; a field that is or was `type=password` stays a password."""
+        info = self.fields.get(node_id) or FieldInfo()
+        info.tag = tag
+        info.attrs = {k: v for k, v in attrs.items() if isinstance(v, str)}
+        if info.attrs.get("type", "").lower() == "password":
+            info.ever_password = True
+        self.fields[node_id] = info
+        self.tags[node_id] = tag
+        return info
+
+    def update(self, node_id: int, changes: dict[str, Any]) -> FieldInfo:
+        """Apply an attribute mutation to a known (or new) element."""
+        info = self.fields.get(node_id) or FieldInfo(tag=self.tags.get(node_id, ""))
+        for key, value in changes.items():
+            if isinstance(value, str):
+                info.attrs[key] = value
+            else:
+                info.attrs.pop(key, None)
+        if info.attrs.get("type", "").lower() == "password":
+            info.ever_password = True
+        self.fields[node_id] = info
+        return info
+
+
+def is_user_input(info: FieldInfo) -> bool:
+    """The `value` of this element is typed or chosen by the user (not a button label)."""
+    if info.tag.lower() not in INPUT_TAGS:
+        return False
+    return info.attrs.get("type", "text").lower() not in LABEL_INPUT_TYPES or info.ever_password
+
+
+class DomRedactor:
+    """Redacts rrweb events in order, keeping DOM state between them."""
+
+    def __init__(
+        self,
+        texts: TextRedactor,
+        config: PolicyConfig,
+        site: SitePolicy | None,
+        slots: Slots,
+        audit: Audit,
+    ) -> None:
+        self.texts = texts
+        self.config = config
+        self.site = site
+        self.slots = slots
+        self.audit = audit
+        self.state = DomState()
+
+    def input_value(self, info: FieldInfo | None, value: str, field_kind: str) -> str:
+        """The input rule for a value seen in the DOM or an Input event."""
+        decision: InputDecision = decide(info, self.config, self.site)
+        if not value:
+            return value
+        if decision.action == "analyze":
+            return self.texts.redact(value, "text", self.audit, decision.context)
+        if decision.action == "entity":
+            self.audit.count(decision.entity, field_kind, "input_rule", "replace")
+            return f"<{decision.entity}>"
+        self.audit.count("INPUT_VALUE", field_kind, "input_rule", "mask")
+        return "*" * len(value)
+
+    def event(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A redacted copy of one rrweb event."""
+        out = dict(event)
+        data = event.get("data")
+        if not isinstance(data, dict):
+            return out
+        kind = event.get("type")
+        if kind == FULL_SNAPSHOT:
+            out["data"] = {**data, "node": self.node(data.get("node"), None)}
+        elif kind == INCREMENTAL:
+            out["data"] = self.incremental(data)
+        elif kind == META:
+            href = data.get("href")
+            out["data"] = {**data, "href": self.texts.urls.redact(href, self.audit)} if href else data
+        elif kind in (CUSTOM, PLUGIN):
+            out["data"] = self.strings(data, "error" if kind == PLUGIN else "text")
+        return out
+
+    def incremental(self, data: dict[str, Any]) -> dict[str, Any]:
+        source = data.get("source")
+        if source == MUTATION:
+            return self.mutation(data)
+        if source == INPUT and isinstance(data.get("text"), str):
+            info = self.state.fields.get(data.get("id", -1))
+            return {**data, "text": self.input_value(info, data["text"], "rrweb_input")}
+        if source == CANVAS:
+            self.audit.count("CANVAS", "rrweb_canvas", "dom_rule", "drop")
+            return {**data, "commands": []} if "commands" in data else {**data, "args": []}
+        if source == LOG:
+            return self.strings(data, "error")
+        return data
+
+    def mutation(self, data: dict[str, Any]) -> dict[str, Any]:
+        out = dict(data)
+        out["adds"] = [
+            {**add, "node": self.node(add.get("node"), add.get("parentId"))}
+            if isinstance(add, dict)
+            else add
+            for add in data.get("adds") or []
+        ]
+        texts = []
+        for item in data.get("texts") or []:
+            if isinstance(item, dict) and isinstance(item.get("value"), str):
+                parent = self.state.parents.get(item.get("id", -1))
+                new = dict(item)
+                self.text_value(new, "value", item["value"], parent)
+                texts.append(new)
+            else:
+                texts.append(item)
+        out["texts"] = texts
+        attributes = []
+        for item in data.get("attributes") or []:
+            if not isinstance(item, dict) or not isinstance(item.get("attributes"), dict):
+                attributes.append(item)
+                continue
+            node_id = item.get("id", -1)
+            info = self.state.update(node_id, item["attributes"])
+            attributes.append({**item, "attributes": self.attrs(info, item["attributes"])})
+        out["attributes"] = attributes
+        return out
+
+    def node(self, node: Any, parent_id: int | None) -> Any:
+        """A redacted copy of a serialized node tree."""
+        if not isinstance(node, dict):
+            return node
+        out = dict(node)
+        node_id = node.get("id", -1)
+        if parent_id is not None:
+            self.state.parents[node_id] = parent_id
+        if node.get("type") == ELEMENT:
+            attrs = node.get("attributes") if isinstance(node.get("attributes"), dict) else {}
+            info = self.state.element(node_id, str(node.get("tagName", "")), attrs)
+            out["attributes"] = self.attrs(info, attrs)
+        elif node.get("type") == TEXT and isinstance(node.get("textContent"), str):
+            if node.get("isStyle"):
+                out["textContent"] = strip_css_data_urls(node["textContent"], self.audit, "css")
+            else:
+                self.text_value(out, "textContent", node["textContent"], parent_id)
+        if isinstance(node.get("childNodes"), list):
+            out["childNodes"] = [self.node(child, node_id) for child in node["childNodes"]]
+        return out
+
+    def text_value(self, out: dict[str, Any], key: str, value: str, parent_id: int | None) -> None:
+        """A text node by its parent: script dropped, style kept, form fields masked, else text."""
+        parent_tag = self.state.tags.get(parent_id, "").lower() if parent_id is not None else ""
+        if parent_tag == "script":
+            if value:
+                self.audit.count("SCRIPT", "rrweb_text", "dom_rule", "drop")
+            out[key] = ""
+        elif parent_tag == "style":
+            out[key] = strip_css_data_urls(value, self.audit, "css")
+        elif parent_tag in ("textarea", "input"):
+            out[key] = self.input_value(self.state.fields.get(parent_id), value, "rrweb_text")
+        else:
+            out[key] = value
+            self.slots.add(out, key, value, "text")
+
+    def attrs(self, info: FieldInfo, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Redacted attributes of one element (or one attribute mutation)."""
+        out: dict[str, Any] = {}
+        tag = info.tag.lower()
+        for name, value in attrs.items():
+            if name.lower() == "value" and isinstance(value, str) and is_user_input(info):
+                out[name] = self.input_value(info, value, "rrweb_attribute")
+            elif name.lower() == "value" and isinstance(value, str):
+                out[name] = value
+                self.slots.add(out, name, value, "text")
+            else:
+                redact_attr(tag, name, value, out, self.slots, self.texts.urls, self.audit, "rrweb")
+        return out
+
+    def strings(self, value: Any, kind: str) -> Any:
+        """Every string inside a JSON-like value, queued for redaction as `kind`."""
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                out[key] = self.strings(item, kind)
+                if isinstance(item, str):
+                    self.slots.add(out, key, item, kind)
+            return out
+        if isinstance(value, list):
+            items = [self.strings(item, kind) for item in value]
+            for index, item in enumerate(value):
+                if isinstance(item, str):
+                    self.slots.add(items, index, item, kind)
+            return items
+        return value

@@ -1,0 +1,193 @@
+"""A name recognizer from US Census name lists, for names the small NER model misses.
+
+spaCy's small model misses many names ("Sophy Santino", names in ALL CAPS). This recognizer
+finds runs of capitalized words that read as first + last name, or as a title + name, and skips
+runs made of ordinary English words (WordNet lemmas shipped in the spaCy model's lemmatizer).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import regex
+from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+
+from anonymizer.guard import finditer
+
+CAPITALIZED_RUN_RE = regex.compile(r"\b[A-Z][A-Za-z'’]+(?:-[A-Z][A-Za-z'’]+)?(?:[ \t]+[A-Z][A-Za-z'’]+(?:-[A-Z][A-Za-z'’]+)?){0,3}\b")
+TITLE_NAME_RE = regex.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Officer|Sgt|Judge|Councilmember|Councilwoman|Councilman)\.?"
+    r"[ \t]+(?:[A-Z][a-z'’]+|[a-z]{3,})(?:[ \t]+[A-Z][a-z'’]+)?\b",
+    regex.IGNORECASE,
+)
+# Words that introduce a name: "my name is", "call me", "speak to", "directed by", "Dear".
+CUE_NAME_RE = regex.compile(
+    r"(?:\b(?i:my name is|name is|name's|call me|called|speak (?:to|with)|talk to|ask for|"
+    r"directed by|starring|written by|signed|regards|dear|hi|hello|thanks|thank you)[ \t,]+)"
+    r"(?P<name>[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+)?)"
+)
+# A capitalized word addressed or acting at the start of a sentence: "Marisca, can I ...".
+VOCATIVE_RE = regex.compile(
+    r"(?:^|(?<=[.!?]\s))(?P<name>[A-Z][\w'’-]+),?[ \t]+(?i:can|could|would|will|please|i|lives|"
+    r"lived|said|says|told|helped|asked|called|had|has|was|is)\b"
+)
+# First names that are also everyday interface words.
+COMMON_FIRST_NAMES = frozenset(
+    {
+        "will", "mark", "grace", "june", "may", "april", "august", "bill", "art", "pat", "rose",
+        "lane", "hope", "joy", "faith", "dawn", "summer", "page", "chase", "jack", "sign", "don",
+        "guy", "lee", "ray", "major", "sterling", "hunter", "tag", "case", "rich", "frank", "gay",
+        "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "herb",
+        "penny", "ruby", "crystal", "amber", "ivy", "holly", "iris", "lily", "olive", "pearl",
+        "royal", "king", "prince", "duke", "earl", "miles", "dale", "glen", "forest", "cliff",
+        "park", "more", "long", "young", "see", "view", "love", "do", "so", "in", "an", "in",
+        "christian", "jewel", "star", "sky", "river", "rain", "storm", "winter", "autumn", "an",
+        "general", "angel", "joan", "sam", "max", "robin", "bob", "bud", "buck", "cash", "price",
+    }
+)
+# Words after which a capitalized run is a place or an organisation, not a person.
+PLACE_WORDS = frozenset(
+    {
+        "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive", "dr", "lane",
+        "ln", "way", "court", "ct", "place", "pl", "park", "hall", "center", "centre", "library",
+        "school", "county", "city", "department", "office", "station", "bridge", "square",
+        "plaza", "building", "tower", "river", "lake", "creek", "hill", "hills", "heights",
+        "valley", "beach", "bay", "island", "airport", "hospital", "church", "college",
+        "university", "academy", "museum", "theater", "theatre", "stadium", "field", "gardens",
+        "day", "act", "fund", "program", "project", "foundation", "memorial", "terrace",
+    }
+)
+
+
+def _load(name: str) -> frozenset[str]:
+    text = resources.files("names").joinpath(name).read_text()
+    return frozenset(line.split()[0].lower() for line in text.splitlines() if line.strip())
+
+
+@lru_cache(maxsize=1)
+def census_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, last names) from the 1990 US Census lists in the `names` package."""
+    first = _load("dist.female.first") | _load("dist.male.first")
+    return first - COMMON_FIRST_NAMES, _load("dist.all.last")
+
+
+class CensusNameRecognizer(LocalRecognizer):
+    """PERSON from census first/last names and titles; ordinary English words are skipped."""
+
+    def __init__(self, english_words: frozenset[str]) -> None:
+        self.english_words = english_words
+        self.first, self.last = census_names()
+        super().__init__(
+            supported_entities=["PERSON"],
+            name="CensusNameRecognizer",
+            context=["name", "thanks", "helped", "officer", "staff", "clerk"],
+        )
+
+    def load(self) -> None:
+        """Nothing to load: lists are read at construction."""
+
+    def is_word(self, word: str) -> bool:
+        """An everyday English word (or its plural)."""
+        return word in self.english_words or (word.endswith("s") and word[:-1] in self.english_words)
+
+    def has_name_word(self, span: str) -> bool:
+        """Some word of `span` is a census first or last name and not an everyday English word."""
+        for word in span.lower().replace("’", "'").split():
+            word = word.strip(".,;:!?()'\"")
+            if (word in self.first or word in self.last) and not self.is_word(word):
+                return True
+        return False
+
+    def score(self, words: list[str]) -> float:
+        """Score a run of 2-3 lower-cased words as a person's name."""
+        if words[-1] in PLACE_WORDS or any(w in PLACE_WORDS for w in words[1:]):
+            return 0.0
+        first, last = words[0], words[-1]
+        if first in self.first and (last in self.last or not self.is_word(last)):
+            return 0.7
+        if all(w in self.last or w in self.first for w in words) and not any(
+            self.is_word(w) for w in words
+        ):
+            return 0.6
+        return 0.0
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
+        """Find names in capitalized runs (every 2-3 word window) and after titles."""
+        results: list[RecognizerResult] = []
+        for match in finditer(CAPITALIZED_RUN_RE, text):
+            spans = [(m.start(), m.end()) for m in regex.finditer(r"\S+", match.group(0))]
+            words = [match.group(0)[s:e].lower().replace("’", "'") for s, e in spans]
+            for size in (3, 2):
+                for i in range(len(words) - size + 1):
+                    score = self.score(words[i : i + size])
+                    if score:
+                        start = match.start() + spans[i][0]
+                        end = match.start() + spans[i + size - 1][1]
+                        results.append(self._result(start, end, score))
+        for match in finditer(TITLE_NAME_RE, text):
+            results.append(self._result(match.start(), match.end(), 0.7))
+        for pattern in (CUE_NAME_RE, VOCATIVE_RE):
+            for match in finditer(pattern, text):
+                words = [w.lower().removesuffix("'s").removesuffix("’s") for w in match.group("name").split()]
+                if not all(self.is_word(w) for w in words):
+                    results.append(self._result(match.start("name"), match.end("name"), 0.6))
+        return results
+
+    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
+        return RecognizerResult(
+            entity_type="PERSON",
+            start=start,
+            end=end,
+            score=score,
+            analysis_explanation=AnalysisExplanation(self.name, score),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
+
+
+class ProperNounRecognizer(LocalRecognizer):
+    """Proper nouns (spaCy tags) that are no everyday English word: likely a person or place.
+
+    For resident-written text only (the text redactor keeps its findings for `survey`), where
+    over-redacting a rare place or brand name is the lesser harm.
+    """
+
+    def __init__(self, english_words: frozenset[str]) -> None:
+        self.english_words = english_words
+        super().__init__(supported_entities=["PERSON"], name="ProperNounRecognizer")
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
+        """One finding per run of unknown proper nouns."""
+        doc = getattr(nlp_artifacts, "tokens", None)
+        if doc is None:
+            return []
+        results: list[RecognizerResult] = []
+        for token in doc:
+            word = token.text.lower()
+            if token.pos_ != "PROPN" or not token.is_alpha or len(word) < 3:
+                continue
+            if word in self.english_words or (word.endswith("s") and word[:-1] in self.english_words):
+                continue
+            if results and results[-1].end >= token.idx - 1:
+                results[-1].end = token.idx + len(token.text)
+                continue
+            results.append(
+                RecognizerResult(
+                    entity_type="PERSON",
+                    start=token.idx,
+                    end=token.idx + len(token.text),
+                    score=0.45,
+                    analysis_explanation=AnalysisExplanation(self.name, 0.45),
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return results

@@ -1,0 +1,254 @@
+"""Text redaction by field kind: size cap, cache, batched NER, time budget, placeholders."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from anonymizer.allowlist import allowed_regions, inside_any
+from anonymizer.audit import Audit
+from anonymizer.engine import Engine
+from anonymizer.guard import FieldTimeoutError, field_budget
+from anonymizer.policy import PolicyConfig
+from anonymizer.urls import URL_IN_TEXT_RE, UrlRedactor
+
+logger = logging.getLogger(__name__)
+
+# Field kinds of free text. `text`: interface text; `survey`: resident-written text; `error`: JS
+# messages and stacks; `selector`: CSS selectors; `pattern`: structured values (patterns only).
+NER_KINDS = frozenset({"text", "survey", "error"})
+CACHED_KINDS = frozenset({"text", "selector"})
+NAME_WORD_RE = re.compile(r"[A-Z][a-z'’-]+|[A-Z]{2,}")
+CAPS_RUN_RE = re.compile(r"\b[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+)+\b")
+# Broad heuristics that would flag ordinary interface text; only resident-written text gets them.
+SURVEY_ONLY_RECOGNIZERS = frozenset({"ProperNounRecognizer", "AddressBlockRecognizer"})
+TIMEOUT_PLACEHOLDER = "<REDACTED>"
+TRUNCATED_PLACEHOLDER = "<TRUNCATED>"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One span to replace; `recognizer` is kept for the audit only."""
+
+    start: int
+    end: int
+    entity: str
+    recognizer: str
+    score: float
+
+
+def caps_to_title(text: str) -> str:
+    """Title-case runs of two or more ALL-CAPS words so NER sees "SOPHY SANTINO" as a name.
+
+    Lengths stay equal, so NER offsets match the original text.
+    """
+    normalized = CAPS_RUN_RE.sub(lambda m: m.group(0).title(), text)
+    return normalized if len(normalized) == len(text) else text
+
+
+def merge(findings: list[Finding]) -> list[Finding]:
+    """Union overlapping findings; the entity of the strongest (then longest) one names it."""
+    merged: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if merged and finding.start < merged[-1].end:
+            last = merged[-1]
+            strongest = max((last, finding), key=lambda f: (f.score, f.end - f.start))
+            merged[-1] = Finding(
+                last.start,
+                max(last.end, finding.end),
+                strongest.entity,
+                strongest.recognizer,
+                strongest.score,
+            )
+        else:
+            merged.append(finding)
+    return merged
+
+
+class TextRedactor:
+    """Redacts strings of one field kind at a time, with the process engine."""
+
+    def __init__(self, engine: Engine, config: PolicyConfig) -> None:
+        self.engine = engine
+        self.config = config
+        self.urls = UrlRedactor(config, self.redact_value)
+        self.cache: dict[tuple[str, str], tuple[str, tuple[Finding, ...], bool]] = {}
+        self.entities = {
+            "text": list(config.text_entities),
+            "survey": list(config.survey_entities),
+            "error": list(config.pattern_entities) + ["PERSON"],
+            "selector": list(config.pattern_entities),
+            "pattern": list(config.pattern_entities),
+        }
+        self.max_chars = {
+            "text": config.text_max_chars,
+            "survey": config.survey_max_chars,
+            "error": config.error_max_chars,
+            "selector": config.text_max_chars,
+            "pattern": config.text_max_chars,
+        }
+
+    def redact(self, text: str, kind: str, audit: Audit, context: Sequence[str] = ()) -> str:
+        """Redact one string."""
+        return self.redact_many([text], kind, audit, context)[0]
+
+    def redact_value(self, value: str, audit: Audit) -> str:
+        """A URL value: words go through the full analyzer, anything else patterns only."""
+        kind = "text" if re.search(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}", value) else "pattern"
+        return self.redact(value, kind, audit)
+
+    def redact_many(
+        self, texts: Sequence[str], kind: str, audit: Audit, context: Sequence[str] = ()
+    ) -> list[str]:
+        """Redact strings of one kind; NER for them runs as one `nlp.pipe` batch."""
+        out: list[str] = list(texts)
+        todo: list[int] = []
+        for index, text in enumerate(texts):
+            audit.seen(kind)
+            if not text or not any(c.isalnum() for c in text):
+                continue
+            cached = self.cache.get((kind, text)) if not context else None
+            if cached is not None:
+                out[index] = self._replay(cached, kind, audit)
+                continue
+            todo.append(index)
+        if not todo:
+            return out
+
+        capped = [texts[i][: self.max_chars[kind]] for i in todo]
+        artifacts = self._artifacts(capped, kind)
+        for index, text, art in zip(todo, capped, artifacts, strict=True):
+            rest = texts[index][len(text) :]
+            # Past the cap only text that cannot hold PII (no letters or digits) is kept.
+            truncated = any(c.isalnum() for c in rest)
+            try:
+                with field_budget(self.config.field_budget_ms):
+                    redacted, findings = self._redact_one(text, kind, art, audit, context)
+            except FieldTimeoutError:
+                logger.warning("redaction budget spent on one %s field; masked whole", kind)
+                audit.timeouts += 1
+                audit.count("UNKNOWN", kind, "time_budget", "mask")
+                out[index] = TIMEOUT_PLACEHOLDER
+                continue
+            if truncated:
+                redacted += TRUNCATED_PLACEHOLDER
+                audit.count("TRUNCATED", kind, "size_cap", "truncate")
+            else:
+                redacted += rest
+            entry = (redacted, tuple(findings), truncated)
+            self._count(entry, kind, audit)
+            if kind in CACHED_KINDS and not context and len(text) <= self.config.cache_max_chars:
+                if len(self.cache) >= self.config.cache_max_entries:
+                    self.cache.clear()
+                self.cache[(kind, texts[index])] = entry
+            out[index] = redacted
+        return out
+
+    def _replay(self, entry: tuple[str, tuple[Finding, ...], bool], kind: str, audit: Audit) -> str:
+        self._count(entry, kind, audit)
+        return entry[0]
+
+    @staticmethod
+    def _count(entry: tuple[str, tuple[Finding, ...], bool], kind: str, audit: Audit) -> None:
+        for finding in entry[1]:
+            audit.count(finding.entity, kind, finding.recognizer, "replace")
+
+    def _artifacts(self, texts: list[str], kind: str) -> list[NlpArtifacts]:
+        """Full spaCy artifacts (batched) for NER kinds; tokenizer-only ones otherwise."""
+        nlp_engine = self.engine.analyzer.nlp_engine
+        if kind in NER_KINDS:
+            normalized = [caps_to_title(text) for text in texts]
+            docs = self.engine.nlp.pipe(normalized, batch_size=64)
+            return [nlp_engine._doc_to_nlp_artifact(doc, "en") for doc in docs]
+        artifacts = []
+        for text in texts:
+            doc = self.engine.nlp.make_doc(text)
+            artifacts.append(
+                NlpArtifacts(
+                    entities=[],
+                    tokens=doc,
+                    tokens_indices=[token.idx for token in doc],
+                    lemmas=[token.lower_ for token in doc],
+                    nlp_engine=nlp_engine,
+                    language="en",
+                )
+            )
+        return artifacts
+
+    def _redact_one(
+        self, text: str, kind: str, art: NlpArtifacts, audit: Audit, context: Sequence[str]
+    ) -> tuple[str, list[Finding]]:
+        """Find, filter, merge and replace; URLs inside the text get the URL rule."""
+        urls = [m for m in URL_IN_TEXT_RE.finditer(text)]
+        url_spans = []
+        for match in urls:
+            end = match.end()
+            while end > match.start() and text[end - 1] in ".,;:!?)]}'\"":
+                end -= 1
+            url_spans.append((match.start(), end))
+
+        results = self.engine.analyzer.analyze(
+            text,
+            language="en",
+            entities=self.entities[kind],
+            nlp_artifacts=art,
+            score_threshold=self.config.text_min_score,
+            context=list(context) or None,
+        )
+        regions = allowed_regions(text)
+        findings = [
+            Finding(r.start, r.end, r.entity_type, _recognizer(r), r.score)
+            for r in results
+            if self._keep(r, text, kind, regions, url_spans)
+        ]
+
+        pieces: list[str] = []
+        cursor = 0
+        replacements = [(f.start, f.end, f"<{f.entity}>") for f in merge(findings)]
+        for start, end in url_spans:
+            replacements.append((start, end, self.urls.redact(text[start:end], audit)))
+        for start, end, new in sorted(replacements):
+            pieces.append(text[cursor:start])
+            pieces.append(new)
+            cursor = end
+        pieces.append(text[cursor:])
+        return "".join(pieces), merge(findings)
+
+    def _keep(
+        self,
+        result: RecognizerResult,
+        text: str,
+        kind: str,
+        regions: list[tuple[int, int]],
+        url_spans: list[tuple[int, int]],
+    ) -> bool:
+        """Drop findings inside allow-listed text or URLs, and weak names in error messages."""
+        if inside_any(result.start, result.end, regions):
+            return False
+        if any(s < result.end and result.start < e for s, e in url_spans):
+            return False
+        recognizer = _recognizer(result)
+        if recognizer in SURVEY_ONLY_RECOGNIZERS and kind != "survey":
+            return False
+        if result.entity_type != "PERSON" or kind == "survey":
+            return True
+        span = text[result.start : result.end]
+        if recognizer == "SpacyRecognizer" and not self.engine.names.has_name_word(span):
+            # The small model tags Title Case labels ("Solid Waste", "Library Card") as
+            # people; outside resident-written text a name word must back the tag up.
+            return False
+        if kind == "error":
+            words = span.split()
+            strong = result.score >= self.config.error_person_min_score
+            return strong and len(words) >= 2 and all(NAME_WORD_RE.fullmatch(w) for w in words)
+        return True
+
+
+def _recognizer(result: RecognizerResult) -> str:
+    metadata = result.recognition_metadata or {}
+    return str(metadata.get(RecognizerResult.RECOGNIZER_NAME_KEY, "unknown"))

@@ -1,0 +1,137 @@
+"""The last line of defence for logs: scrub emails, phone and card numbers, URL query strings.
+
+Our own code never logs payloads, but a library may (an exception message that quotes a value,
+an access log line with a query string). Installed as the process's log record factory, the
+scrubber rewrites every record when it is created, so every handler, including ones added
+later (uvicorn's, pytest's caplog), only ever sees the scrubbed text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from typing import Any
+
+EMAIL = "<email>"
+PHONE = "<phone>"
+CARD = "<card>"
+QUERY = "<query>"
+
+MESSAGE_LIMIT = 8192  # characters of a message kept; longer ones are cut, then scrubbed
+TRACEBACK_LIMIT = 32768
+
+# Quantifiers are bounded so no pattern can backtrack quadratically on a long line. An email
+# is found from its "@": the local part is matched backwards on the reversed text before it.
+_LOCAL_REVERSED_RE = re.compile(r"[\w.+%-]{1,64}")
+_DOMAIN_RE = re.compile(r"[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+# A query string or fragment with at least one name=value pair, after a URL or a path.
+_QUERY_RE = re.compile(r"(?<=[^\s\"'<>=])([?#])[^\s\"'<>?#]{0,4096}=[^\s\"'<>]{0,8192}")
+_CARD_RE = re.compile(r"(?<![\w.])\d(?:[ -]?\d){12,18}(?![\w.])")
+_PHONE_RE = re.compile(r"(?<![\w@/.:])[+(]?\d[\d ().-]{5,22}\d(?![\w@/]|\.\d)")
+_IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}[:.]?\d{2}.*)?")
+_DECIMAL_RE = re.compile(r"\d+\.\d+")
+_SEPARATORS = frozenset(" ().-")
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _card(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group())
+    return CARD if _luhn_ok(digits) else match.group()
+
+
+def _phone(match: re.Match[str]) -> str:
+    text = match.group()
+    digits = sum(c.isdigit() for c in text)
+    if not 7 <= digits <= 15:
+        return text
+    if _IPV4_RE.fullmatch(text) or _DATE_RE.fullmatch(text) or _DECIMAL_RE.fullmatch(text):
+        return text
+    # A bare run of digits is a count or a timestamp unless it is as long as a phone number.
+    if not (_SEPARATORS & set(text) or text.startswith("+") or digits >= 10):
+        return text
+    return PHONE
+
+
+def _scrub_emails(text: str) -> str:
+    out: list[str] = []
+    done = 0
+    at = text.find("@")
+    while at != -1:
+        domain = _DOMAIN_RE.match(text, at + 1)
+        window = text[max(done, at - 64) : at][::-1]
+        local = _LOCAL_REVERSED_RE.match(window)
+        if domain and local:
+            out.append(text[done : at - local.end()])
+            out.append(EMAIL)
+            done = domain.end()
+        at = text.find("@", max(at + 1, done))
+    out.append(text[done:])
+    return "".join(out)
+
+
+def scrub(text: str) -> str:
+    """``text`` with emails, URL query strings, card and phone numbers replaced by markers."""
+    if "@" in text:
+        text = _scrub_emails(text)
+    if "?" in text or "#" in text:
+        text = _QUERY_RE.sub(lambda m: m.group(1) + QUERY, text)
+    if sum(c.isdigit() for c in text) >= 7:
+        text = _CARD_RE.sub(_card, text)
+        text = _PHONE_RE.sub(_phone, text)
+    return text
+
+
+def scrub_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Rewrite one record in place: message, exception text and stack, all scrubbed."""
+    if getattr(record, "_scrubbed", False):
+        return record
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a broken format string must not lose the record
+        message = str(record.msg)
+    record.msg = scrub(message[:MESSAGE_LIMIT])
+    record.args = None
+
+    if record.exc_info and record.exc_info[0] is not None:
+        text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        record.exc_text = scrub(text[-TRACEBACK_LIMIT:])
+    elif record.exc_text:
+        record.exc_text = scrub(record.exc_text[-TRACEBACK_LIMIT:])
+    # The exception object may hold raw values in its attributes; only its scrubbed text stays.
+    record.exc_info = None
+    if record.stack_info:
+        record.stack_info = scrub(record.stack_info[-TRACEBACK_LIMIT:])
+    setattr(record, "_scrubbed", True)  # noqa: B010 - LogRecord has no such attribute
+    return record
+
+
+class ScrubbingFilter(logging.Filter):
+    """The same scrubbing as a filter, for a handler in a process that did not install it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        scrub_record(record)
+        return True
+
+
+def install_log_scrubbing() -> None:
+    """Make every log record created from now on in this process a scrubbed one (idempotent)."""
+    current = logging.getLogRecordFactory()
+    if getattr(current, "_stuckpoint_scrubbing", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return scrub_record(current(*args, **kwargs))
+
+    factory._stuckpoint_scrubbing = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

@@ -1,0 +1,233 @@
+"""Page metrics: per-template totals over a date range, and time series by day or by hour.
+
+Daily numbers come from the ``aggregates`` the worker keeps per (site, day, template); hourly
+ones are counted from ``page_views`` (there is no hourly aggregate), so their range is short.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.errors import InvalidInput
+from schema.context import Context
+from schema.pagination import and_all
+from schema.types import DateRange, SignalCount, signal_counts
+from signals.model import SIGNAL_KINDS
+
+MAX_HOURLY_DAYS = 7
+AGGREGATE_FIELDS = {
+    "template": 1,
+    "department": 1,
+    "day": 1,
+    "sessions": 1,
+    "page_views": 1,
+    "frustrated_page_views": 1,
+    "signals": 1,
+}
+
+
+@strawberry.type(description="How many signals of one kind, and how many per page view.")
+class SignalMetric:
+    kind: str
+    count: int
+    rate: float = strawberry.field(description="Signals of this kind per page view.")
+
+
+@strawberry.type(description="One page template's numbers over a date range.")
+class PageMetrics:
+    site_id: str
+    template: str
+    department: str | None
+    sessions: int = strawberry.field(
+        description="Sum of daily session counts: a session seen on two days counts twice."
+    )
+    page_views: int
+    frustrated_page_views: int
+    frustration_rate: float
+    signals: list[SignalMetric]
+
+
+@strawberry.type(description="The numbers of one day or one hour.")
+class MetricPoint:
+    start: datetime
+    sessions: int
+    page_views: int
+    frustrated_page_views: int
+    frustration_rate: float
+    signals: list[SignalCount]
+
+
+@strawberry.enum
+class Interval(Enum):
+    DAY = "day"
+    HOUR = "hour"
+
+
+@strawberry.enum(description="What to order pages by; the signal ones need `signalKind`.")
+class PageOrder(Enum):
+    PAGE_VIEWS = "page_views"
+    SESSIONS = "sessions"
+    FRUSTRATED_PAGE_VIEWS = "frustrated_page_views"
+    FRUSTRATION_RATE = "frustration_rate"
+    SIGNAL_COUNT = "signal_count"
+    SIGNAL_RATE = "signal_rate"
+
+
+def _rate(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def page_metrics(site_id: str, docs: list[dict[str, Any]]) -> list[PageMetrics]:
+    """Sum aggregate documents per template."""
+    totals: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        row = totals.setdefault(
+            doc["template"],
+            {"department": doc.get("department"), "sessions": 0, "page_views": 0, "frustrated": 0},
+        )
+        row["sessions"] += int(doc.get("sessions", 0))
+        row["page_views"] += int(doc.get("page_views", 0))
+        row["frustrated"] += int(doc.get("frustrated_page_views", 0))
+        row.setdefault("signals", Counter()).update(doc.get("signals") or {})
+    return [
+        PageMetrics(
+            site_id=site_id,
+            template=template,
+            department=row["department"],
+            sessions=row["sessions"],
+            page_views=row["page_views"],
+            frustrated_page_views=row["frustrated"],
+            frustration_rate=_rate(row["frustrated"], row["page_views"]),
+            signals=[
+                SignalMetric(kind=k, count=n, rate=_rate(n, row["page_views"]))
+                for k, n in sorted(row.get("signals", Counter()).items())
+                if n
+            ],
+        )
+        for template, row in totals.items()
+    ]
+
+
+def sort_key(order: PageOrder, signal_kind: str | None) -> Any:
+    if order in (PageOrder.SIGNAL_COUNT, PageOrder.SIGNAL_RATE):
+        if signal_kind not in SIGNAL_KINDS:
+            raise InvalidInput("ordering by a signal needs a known signalKind", field="signalKind")
+        wants_rate = order is PageOrder.SIGNAL_RATE
+
+        def by_signal(m: PageMetrics) -> float:
+            found = next((s for s in m.signals if s.kind == signal_kind), None)
+            return 0 if found is None else (found.rate if wants_rate else found.count)
+
+        return by_signal
+    return lambda m: getattr(m, order.value)
+
+
+async def aggregate_docs(
+    context: Context, site_id: str, date_range: DateRange, extra: dict[str, Any]
+) -> list[dict[str, Any]]:
+    await context.require_site(site_id)
+    query = and_all({"site_id": site_id}, date_range.condition(), extra)
+    return await context.store.aggregates.find(query, projection=AGGREGATE_FIELDS).to_list(None)
+
+
+def _point(start: datetime, sessions: int, views: int, frustrated: int, c: Counter[str]) -> Any:
+    return MetricPoint(
+        start=start,
+        sessions=sessions,
+        page_views=views,
+        frustrated_page_views=frustrated,
+        frustration_rate=_rate(frustrated, views),
+        signals=signal_counts(dict(c)),
+    )
+
+
+async def daily_series(
+    context: Context, site_id: str, date_range: DateRange, template: str | None
+) -> list[MetricPoint]:
+    extra = {"template": template} if template is not None else {}
+    docs = await aggregate_docs(context, site_id, date_range, extra)
+    views: Counter[str] = Counter()
+    frustrated: Counter[str] = Counter()
+    sessions: Counter[str] = Counter()
+    kinds: dict[str, Counter[str]] = {}
+    for doc in docs:
+        views[doc["day"]] += int(doc.get("page_views", 0))
+        frustrated[doc["day"]] += int(doc.get("frustrated_page_views", 0))
+        sessions[doc["day"]] += int(doc.get("sessions", 0))
+        kinds.setdefault(doc["day"], Counter()).update(doc.get("signals") or {})
+    if template is None:
+        # Summing templates would count a session once per page it saw; count sessions instead.
+        grouped = await context.store.sessions.aggregate(
+            [
+                {"$match": and_all({"site_id": site_id}, date_range.condition())},
+                {"$group": {"_id": "$day", "n": {"$sum": 1}}},
+            ]
+        )
+        sessions = Counter({g["_id"]: g["n"] for g in await grouped.to_list(None)})
+    return [
+        _point(
+            datetime.fromisoformat(day).replace(tzinfo=UTC),
+            sessions[day],
+            views[day],
+            frustrated[day],
+            kinds.get(day, Counter()),
+        )
+        for day in date_range.days()
+    ]
+
+
+async def hourly_series(
+    context: Context, site_id: str, date_range: DateRange, template: str | None
+) -> list[MetricPoint]:
+    await context.require_site(site_id)
+    query = and_all(
+        {"site_id": site_id},
+        date_range.condition(max_days=MAX_HOURLY_DAYS),
+        {"template": template} if template is not None else {},
+    )
+    docs = await context.store.page_views.find(
+        query, projection={"started_at": 1, "session_id": 1, "signal_counts": 1}
+    ).to_list(None)
+    hour_ms = 3_600_000
+    views: Counter[int] = Counter()
+    frustrated: Counter[int] = Counter()
+    sessions: dict[int, set[str]] = {}
+    kinds: dict[int, Counter[str]] = {}
+    for doc in docs:
+        hour = int(doc["started_at"]) // hour_ms
+        counts = doc.get("signal_counts") or {}
+        views[hour] += 1
+        frustrated[hour] += 1 if any(counts.values()) else 0
+        sessions.setdefault(hour, set()).add(doc["session_id"])
+        kinds.setdefault(hour, Counter()).update(counts)
+
+    first = datetime.combine(date_range.from_, datetime.min.time(), tzinfo=UTC)
+    hours = len(date_range.days()) * 24
+    points = []
+    for i in range(hours):
+        start = first + timedelta(hours=i)
+        hour = int(start.timestamp() * 1000) // hour_ms
+        points.append(
+            _point(
+                start,
+                len(sessions.get(hour, ())),
+                views[hour],
+                frustrated[hour],
+                kinds.get(hour, Counter()),
+            )
+        )
+    return points
+
+
+async def series(
+    context: Context, site_id: str, date_range: DateRange, template: str | None, interval: Interval
+) -> list[MetricPoint]:
+    if interval is Interval.HOUR:
+        return await hourly_series(context, site_id, date_range, template)
+    return await daily_series(context, site_id, date_range, template)

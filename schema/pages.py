@@ -1,0 +1,211 @@
+"""Page queries: the list of page templates with their metrics, and one page in detail
+(time series, top elements by signal, click heatmap, recent signals)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.errors import InvalidInput
+from schema.context import Context, IsAnalyst
+from schema.metrics import (
+    Interval,
+    MetricPoint,
+    PageMetrics,
+    PageOrder,
+    aggregate_docs,
+    page_metrics,
+    series,
+    sort_key,
+)
+from schema.pagination import and_all
+from schema.sessions import checked_kinds
+from schema.types import DateRange, Signal, check_limit
+
+MAX_PAGES = 500
+MAX_ELEMENTS = 100
+MAX_SIGNALS = 100
+VIEWPORT_CLASSES = ("desktop", "tablet", "mobile", "unknown")
+
+
+@strawberry.type(description="An element of a page and how often a signal concerned it.")
+class ElementMetric:
+    kind: str
+    selector: str
+    text: str | None
+    count: int
+
+
+@strawberry.type(description="Clicks in one square bin of page coordinates.")
+class HeatmapBin:
+    x: int = strawberry.field(description="Column: page x divided by binPx.")
+    y: int = strawberry.field(description="Row: page y (scroll included) divided by binPx.")
+    count: int
+
+
+@strawberry.type(description="Clicks on a page template for one viewport class, summed over days.")
+class Heatmap:
+    viewport_class: str
+    bin_px: int
+    clicks: int
+    bins: list[HeatmapBin]
+
+
+def summed_heatmap(docs: list[dict[str, Any]], viewport_class: str) -> Heatmap:
+    """Add up the daily heatmaps the worker stores (``heatmaps``: bins of ``bin_px`` pixels)."""
+    cells: Counter[tuple[int, int]] = Counter()
+    bin_px = 0
+    for doc in docs:
+        # Days binned at another size cannot be added cell by cell; the first size wins.
+        bin_px = bin_px or int(doc.get("bin_px", 0))
+        if int(doc.get("bin_px", 0)) != bin_px:
+            continue
+        for cell in doc.get("bins") or []:
+            cells[(int(cell["x"]), int(cell["y"]))] += int(cell.get("clicks", 0))
+    return Heatmap(
+        viewport_class=viewport_class,
+        bin_px=bin_px,
+        clicks=sum(cells.values()),
+        bins=[HeatmapBin(x=x, y=y, count=n) for (x, y), n in sorted(cells.items())],
+    )
+
+
+@strawberry.type(description="One page template of one site over a date range.")
+class PageDetail:
+    site_id: str
+    template: str
+    range: strawberry.Private[DateRange]
+
+    def _where(self) -> dict[str, Any]:
+        return and_all({"site_id": self.site_id, "template": self.template}, self.range.condition())
+
+    @strawberry.field(description="Totals over the range; null when the page had no views.")
+    async def metrics(self, info: Info[Context, Any]) -> PageMetrics | None:
+        docs = await aggregate_docs(
+            info.context, self.site_id, self.range, {"template": self.template}
+        )
+        found = page_metrics(self.site_id, docs)
+        return found[0] if found else None
+
+    @strawberry.field(description="Numbers per day, or per hour for ranges up to 7 days.")
+    async def series(
+        self, info: Info[Context, Any], interval: Interval = Interval.DAY
+    ) -> list[MetricPoint]:
+        return await series(info.context, self.site_id, self.range, self.template, interval)
+
+    @strawberry.field(description="The elements most signals concerned, most first.")
+    async def top_elements(
+        self, info: Info[Context, Any], kind: str | None = None, first: int = 10
+    ) -> list[ElementMetric]:
+        check_limit(first, MAX_ELEMENTS, "first")
+        match = and_all(
+            self._where(),
+            {"kind": checked_kinds([kind])[0]} if kind else {},
+            {"false_positive": {"$ne": True}},
+            {"target.selector": {"$exists": True}},
+        )
+        group = {"kind": "$kind", "selector": "$target.selector", "text": "$target.text"}
+        cursor = await info.context.store.signals.aggregate(
+            [{"$match": match}, {"$group": {"_id": group, "n": {"$sum": 1}}}]
+        )
+        # One row per (kind, selector), labelled with the text seen most often.
+        counts: Counter[tuple[str, str]] = Counter()
+        texts: dict[tuple[str, str], Counter[str]] = {}
+        for row in await cursor.to_list(None):
+            key = (row["_id"]["kind"], row["_id"]["selector"])
+            counts[key] += row["n"]
+            texts.setdefault(key, Counter())[row["_id"].get("text") or ""] += row["n"]
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:first]
+        return [
+            ElementMetric(
+                kind=kind_,
+                selector=selector,
+                text=texts[(kind_, selector)].most_common(1)[0][0] or None,
+                count=n,
+            )
+            for (kind_, selector), n in ranked
+        ]
+
+    @strawberry.field(description="Click heatmap over the range for one viewport class.")
+    async def heatmap(
+        self, info: Info[Context, Any], viewport_class: str = "desktop"
+    ) -> Heatmap:
+        if viewport_class not in VIEWPORT_CLASSES:
+            raise InvalidInput(
+                f"viewportClass is one of {', '.join(VIEWPORT_CLASSES)}", field="viewportClass"
+            )
+        docs = await info.context.store.heatmaps.find(
+            and_all(self._where(), {"viewport_class": viewport_class}),
+            projection={"bin_px": 1, "bins": 1},
+        ).sort([("day", 1), ("_id", 1)]).to_list(None)
+        return summed_heatmap(docs, viewport_class)
+
+    @strawberry.field(description="The newest signals on this page.")
+    async def signals(
+        self,
+        info: Info[Context, Any],
+        kinds: list[str] | None = None,
+        first: int = 20,
+        include_false_positives: bool = False,
+    ) -> list[Signal]:
+        check_limit(first, MAX_SIGNALS, "first")
+        query = and_all(
+            self._where(),
+            {"kind": {"$in": checked_kinds(kinds)}} if kinds else {},
+            {} if include_false_positives else {"false_positive": {"$ne": True}},
+        )
+        docs = (
+            await info.context.store.signals.find(query)
+            .sort([("ts", -1), ("_id", -1)])
+            .limit(first)
+            .to_list(None)
+        )
+        return [Signal.from_doc(d) for d in docs]
+
+
+@strawberry.type
+class PageQueries:
+    @strawberry.field(
+        permission_classes=[IsAnalyst], description="Page templates with their metrics, ordered."
+    )
+    async def pages(
+        self,
+        info: Info[Context, Any],
+        site_id: str,
+        range: DateRange,
+        department: str | None = None,
+        order: PageOrder = PageOrder.PAGE_VIEWS,
+        signal_kind: str | None = None,
+        ascending: bool = False,
+        first: int = 50,
+    ) -> list[PageMetrics]:
+        check_limit(first, MAX_PAGES, "first")
+        key = sort_key(order, signal_kind)
+        extra = {"department": department} if department is not None else {}
+        metrics = page_metrics(site_id, await aggregate_docs(info.context, site_id, range, extra))
+        metrics.sort(key=lambda m: m.template)
+        metrics.sort(key=key, reverse=not ascending)
+        return metrics[:first]
+
+    @strawberry.field(permission_classes=[IsAnalyst], description="One page template in detail.")
+    async def page(
+        self, info: Info[Context, Any], site_id: str, template: str, range: DateRange
+    ) -> PageDetail:
+        await info.context.require_site(site_id)
+        range.checked()
+        return PageDetail(site_id=site_id, template=template, range=range)
+
+    @strawberry.field(
+        permission_classes=[IsAnalyst], description="A site's numbers per day or hour, all pages."
+    )
+    async def site_series(
+        self,
+        info: Info[Context, Any],
+        site_id: str,
+        range: DateRange,
+        interval: Interval = Interval.DAY,
+    ) -> list[MetricPoint]:
+        return await series(info.context, site_id, range, None, interval)

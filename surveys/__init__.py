@@ -1,0 +1,1 @@
+"""Micro-surveys: the model, its validation, targeting, sampling, caps and results arithmetic."""

@@ -1,0 +1,264 @@
+"""Dedicated API instances and worker processes for the fault tests, and what they post.
+
+Each fault test gets its own queue (a ValkeyServer), its own database, an API served by uvicorn
+in the test's event loop, and a worker started as a child process exactly as `stuckpoint worker`
+runs, so it can be killed, paused and restarted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import uvicorn
+from starlette.applications import Starlette
+
+from api.resources import Resources, open_resources
+from api.settings import Settings
+from embedded.process import free_loopback_port
+from storage.raw_batches import PENDING_KEY, RAW_PREFIX
+
+REPO = Path(__file__).resolve().parents[2]
+ORIGIN = "https://city.example.test"
+PATHS = ("/water/pay", "/permits/apply", "/streets/report")
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Starlette) -> AsyncIterator[str]:
+    """Serve ``app`` on a loopback port in this event loop; yield its base URL."""
+    port = free_loopback_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class Stack:
+    """One API over its own queue and database."""
+
+    settings: Settings
+    resources: Resources
+    app: Starlette
+    url: str
+    admin_key: str
+
+    @property
+    def site_key(self) -> str:
+        return self.settings.demo_site_key
+
+    def worker_env(self, **extra: str) -> dict[str, str]:
+        """The environment a worker process needs to serve this stack."""
+        env = {
+            **os.environ,
+            "STUCKPOINT_MONGODB_URL": self.settings.mongodb_url or "",
+            "STUCKPOINT_REDIS_URL": self.settings.redis_url or "",
+            "STUCKPOINT_DATABASE": self.settings.database,
+            "STUCKPOINT_JOB_TIMEOUT_S": str(self.settings.job_timeout_s),
+            "STUCKPOINT_REDRIVE_AFTER_S": str(self.settings.redrive_after_s),
+            "STUCKPOINT_WORKER_CONCURRENCY": str(self.settings.worker_concurrency),
+        }
+        env.update(extra)
+        return env
+
+
+@contextlib.asynccontextmanager
+async def open_stack(**overrides: Any) -> AsyncIterator[Stack]:
+    """An API with these settings (the rest from the environment), a fresh database if none."""
+    from api.app import create_app
+    from cli.bootstrap import bootstrap_development
+
+    overrides.setdefault("database", f"rel_{uuid.uuid4().hex[:10]}")
+    settings = Settings(**overrides)
+    resources = await open_resources(settings)
+    try:
+        admin_key = await bootstrap_development(resources.store, settings, [ORIGIN])
+        app = create_app(settings, resources)
+        async with serve(app) as url:
+            yield Stack(settings, resources, app, url, admin_key)
+    finally:
+        with contextlib.suppress(Exception):
+            await resources.store.client.drop_database(settings.database)
+        await resources.close()
+
+
+class WorkerProcess:
+    """`python -m cli.main worker` as a child process, logging to a file."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "cli.main", "--log-level", "info", "worker"],
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.starts += 1
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    async def wait_ready(self, timeout_s: float = 60) -> None:
+        """Until this start has logged "worker ready"."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.log().count("worker ready") >= self.starts:
+                return
+            if not self.alive:
+                raise AssertionError(f"worker exited at start:\n{self.log()[-3000:]}")
+            await asyncio.sleep(0.1)
+        raise TimeoutError(f"worker not ready in {timeout_s}s:\n{self.log()[-3000:]}")
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def send(self, signum: int) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signum)
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup at all, as after a crash or an OOM kill."""
+        self.send(signal.SIGKILL)
+        assert self.process is not None
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if not self.alive:
+            return
+        assert self.process is not None
+        self.send(signal.SIGCONT)
+        self.send(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+@dataclass
+class Posted:
+    """What the API accepted: events per chunk id, and the batch ids."""
+
+    site_id: str = "demo"
+    events: dict[str, int] = field(default_factory=dict)
+    batch_ids: list[str] = field(default_factory=list)
+    refused: list[int] = field(default_factory=list)
+
+
+def native_batch(site_key: str, session_id: str, seq: int) -> dict[str, Any]:
+    """A small batch: a page view on odd sequence numbers, then distinct clicks.
+
+    Even batches end in four clicks on one spot within a second, a rage click for the detector.
+    """
+    now = int(time.time() * 1000)
+    base = now - 60_000 + seq * 1_000
+    events: list[dict[str, Any]] = []
+    if seq % 2 == 1:
+        url = f"https://city.example.test{PATHS[seq // 2 % len(PATHS)]}"
+        events.append({"type": "pageview", "ts": base, "url": url, "width": 1280, "height": 800})
+    for i in range(3):
+        target = {"selector": f"button.b{i}", "tag": "button", "text": f"Step {i}"}
+        x, y = 40 + 10 * i + seq, 100 + 5 * i
+        events.append({"type": "click", "ts": base + 50 + 40 * i, "x": x, "y": y, "target": target})
+    if seq % 2 == 0:
+        target = {"selector": "button.pay", "tag": "button", "text": "Pay"}
+        for i in range(4):
+            events.append({"type": "click", "ts": base + 300 + 120 * i, "x": 500, "y": 300,
+                           "target": target})
+    return {
+        "site_key": site_key,
+        "session_id": session_id,
+        "window_id": "w1",
+        "seq": seq,
+        "sent_at": now,
+        "format": "native",
+        "events": events,
+    }
+
+
+async def post_batch(
+    http: httpx.AsyncClient, body: dict[str, Any], posted: Posted
+) -> httpx.Response:
+    """POST one batch; record what was accepted (202) or the status it was refused with."""
+    response = await http.post(
+        "/collect", content=orjson.dumps(body), headers={"content-type": "application/json"}
+    )
+    if response.status_code == 202:
+        chunk_id = f"{posted.site_id}:{body['session_id']}:{body['window_id']}:{body['seq']}"
+        posted.events[chunk_id] = int(response.json()["accepted"])
+        posted.batch_ids.append(str(response.json()["batch_id"]))
+    else:
+        posted.refused.append(response.status_code)
+    return response
+
+
+async def post_wave(
+    http: httpx.AsyncClient, site_key: str, sessions: list[str], seqs: range, posted: Posted
+) -> list[int]:
+    """Every session's batches with these sequence numbers; returns the statuses."""
+    statuses = []
+    for seq in seqs:
+        for session_id in sessions:
+            response = await post_batch(http, native_batch(site_key, session_id, seq), posted)
+            statuses.append(response.status_code)
+    return statuses
+
+
+async def wait_drained(resources: Resources, batch_ids: list[str], timeout_s: float) -> None:
+    """Until none of these batches is pending or stored raw any more."""
+    deadline = time.monotonic() + timeout_s
+    left: list[str] = list(batch_ids)
+    while time.monotonic() < deadline:
+        async with resources.queue.pipeline(transaction=False) as pipe:
+            for batch_id in left:
+                pipe.exists(RAW_PREFIX + batch_id)
+                pipe.zscore(PENDING_KEY, batch_id)
+            found = await pipe.execute()
+        left = [b for i, b in enumerate(left) if found[2 * i] or found[2 * i + 1] is not None]
+        if not left:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"{len(left)} of {len(batch_ids)} batches not processed in {timeout_s}s")
+
+
+async def wait_quiet(resources: Resources, timeout_s: float = 20) -> None:
+    """Until no aggregate is waiting to be recomputed, twice in a row a second apart."""
+    from workers.retention import DIRTY_KEY
+
+    deadline = time.monotonic() + timeout_s
+    quiet = 0
+    while time.monotonic() < deadline:
+        quiet = quiet + 1 if await resources.queue.scard(DIRTY_KEY) == 0 else 0
+        if quiet >= 2:
+            return
+        await asyncio.sleep(1.0)
+    raise TimeoutError("aggregates still dirty")
