@@ -14,10 +14,12 @@ from signals.model import PageView, Signal
 from signals.score import score_session
 from signals.thresholds import DEFAULT_THRESHOLDS, Thresholds, resolve_thresholds
 from workers.redact import RedactedBatch
-from workers.store import day_of
+from workers.store import day_of, same_fields
 from workers.timeline import PageViewTimeline
 
 logger = logging.getLogger(__name__)
+
+SUMMARY_FIELDS = ("signal_counts", "frustrated", "department", "clicks")
 
 
 def signal_id(session_id: str, signal: Signal) -> str:
@@ -91,12 +93,10 @@ async def detect_session(
     signals = detect_signals(views, thresholds)
 
     # Reviewers' false-positive marks survive re-detection.
-    marked = {
-        d["_id"]
-        for d in await store.signals.find(
-            {"session_id": session_id, "false_positive": True}, {"_id": 1}
-        ).to_list(None)
+    stored = {
+        d["_id"]: d for d in await store.signals.find({"session_id": session_id}).to_list(None)
     }
+    marked = {doc_id for doc_id, d in stored.items() if d.get("false_positive") is True}
     by_view = {pv.id: pv for pv in page_views}
     docs = []
     for signal in signals:
@@ -114,18 +114,28 @@ async def detect_session(
             false_positive=doc_id in marked,
         )
         docs.append(doc)
+    # Most signals of a session are found again by every batch: write only new or changed ones.
     for doc in docs:
-        await store.signals.replace_one({"_id": doc["_id"]}, doc, upsert=True)
-    await store.signals.delete_many(
-        {"session_id": session_id, "_id": {"$nin": [d["_id"] for d in docs]}}
-    )
+        if not same_fields(stored.get(doc["_id"]), doc):
+            await store.signals.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+    if set(stored) - {d["_id"] for d in docs}:
+        await store.signals.delete_many(
+            {"session_id": session_id, "_id": {"$nin": [d["_id"] for d in docs]}}
+        )
 
     negative = bool(session.get("negative_response"))
     score = score_session(views, [Signal.from_dict(d) for d in docs], survey_negative=negative)
-    await _summarise(resources, session_id, page_views, docs, departments)
+    counts = await _summarise(resources, session_id, page_views, docs, departments)
     await store.sessions.update_one(
         {"_id": session_id},
-        {"$set": {"score": score.total, "score_breakdown": score.to_dict()}},
+        {
+            "$set": {
+                "signal_counts": dict(counts),
+                "signal_total": sum(counts.values()),
+                "score": score.total,
+                "score_breakdown": score.to_dict(),
+            }
+        },
     )
     logger.debug("session %s: %d signals", session_id, len(docs))
 
@@ -149,10 +159,19 @@ async def _summarise(
     page_views: list[PageViewTimeline],
     signal_docs: list[dict[str, Any]],
     departments: dict[str, str],
-) -> None:
-    """Signal counts, department and click positions on page views; counts on the session."""
+) -> Counter[str]:
+    """Signal counts, department and click positions on page views; returns the session's counts.
+
+    Only page views whose summary changed are written (one read instead of a write per view).
+    """
     store = resources.store
     counted = [d for d in signal_docs if not d["false_positive"]]
+    stored = {
+        d["_id"]: d
+        for d in await store.page_views.find(
+            {"session_id": session_id}, projection=dict.fromkeys(SUMMARY_FIELDS, 1)
+        ).to_list(None)
+    }
     for pv in page_views:
         counts = Counter(d["kind"] for d in counted if d.get("page_view_id") == pv.id)
         width = next(
@@ -160,24 +179,12 @@ async def _summarise(
             None,
         )
         clicks = clicks_on_page(pv.events, width)
-        await store.page_views.update_one(
-            {"_id": pv.id},
-            {
-                "$set": {
-                    "signal_counts": dict(counts),
-                    "frustrated": bool(counts),
-                    "department": department_for(pv.path, departments),
-                    "clicks": clicks[:500],
-                }
-            },
-        )
-    session_counts = Counter(d["kind"] for d in counted)
-    await store.sessions.update_one(
-        {"_id": session_id},
-        {
-            "$set": {
-                "signal_counts": dict(session_counts),
-                "signal_total": sum(session_counts.values()),
-            }
-        },
-    )
+        summary = {
+            "signal_counts": dict(counts),
+            "frustrated": bool(counts),
+            "department": department_for(pv.path, departments),
+            "clicks": clicks[:500],
+        }
+        if not same_fields(stored.get(pv.id), summary):
+            await store.page_views.update_one({"_id": pv.id}, {"$set": summary})
+    return Counter(d["kind"] for d in counted)

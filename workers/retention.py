@@ -70,7 +70,7 @@ def lock_key(session_id: str) -> str:
 async def affected_days(store: Store, session_ids: list[str]) -> set[tuple[str, str]]:
     """The (site, day) pairs whose aggregates count these sessions."""
     pairs: set[tuple[str, str]] = set()
-    for name, key in (("sessions", "_id"), ("page_views", "session_id")):
+    for name, key in (("sessions", "_id"), ("page_views", "session_id"), ("signals", "session_id")):
         docs = (
             await store.db[name]
             .find({key: {"$in": session_ids}}, projection={"site_id": 1, "day": 1})
@@ -210,8 +210,9 @@ async def expire_site(
     # Documents whose session is already gone (or never written) still expire by their day.
     cutoff_day = day_of(cutoff_ms)
     old = {"site_id": site_id, "day": {"$lt": cutoff_day}}
-    views = await store.page_views.find(old, projection={"day": 1}).to_list(None)
-    pairs |= {(site_id, d["day"]) for d in views if d.get("day")}
+    for name in ("page_views", "signals"):
+        docs = await store.db[name].find(old, projection={"day": 1}).to_list(None)
+        pairs |= {(site_id, d["day"]) for d in docs if d.get("day")}
     for name in BY_DAY:
         totals[name] += (await store.db[name].delete_many(old)).deleted_count
     chunks = {"site_id": site_id, "received_at_ms": {"$lt": cutoff_ms}}
