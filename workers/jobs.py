@@ -17,7 +17,14 @@ from api.resources import Resources
 from storage.raw_batches import RawBatchCorrupt, RawBatchMissing
 from workers.redact import redact_batch
 from workers.retention import ERASED_PREFIX, lock_key
-from workers.store import rebuild_session, session_key, store_audit, store_chunk
+from workers.sessions import assign_part
+from workers.store import (
+    batch_key_of,
+    rebuild_session,
+    session_key,
+    store_audit,
+    store_chunk,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +81,7 @@ async def _process(ctx: dict[str, Any], batch_id: str) -> dict[str, int | str]:
             await resources.raw_batches.done(batch_id)
             logger.info("batch %s belongs to an erased session; dropped", batch_id)
             return {"status": "erased"}
+        redacted.part = await assign_part(resources.store, redacted, batch_key_of(redacted))
         chunk = await store_chunk(resources.store, redacted)
         await store_audit(resources.store, redacted, chunk["_id"])
         session, page_views = await rebuild_session(resources.store, redacted)

@@ -64,7 +64,7 @@ def _redis() -> RedisSettings:
     # dropped connection only pauses the worker.
     rs.conn_retries = 1_000_000
     rs.conn_retry_delay = 1
-    rs.retry = None
+    rs.retry = Retry(LoggingBackoff(cap=5.0, base=0.1), retries=-1)
     rs.retry_on_error = [RedisConnectionError, RedisTimeoutError, OSError]
     return rs
 

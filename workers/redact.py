@@ -36,6 +36,23 @@ class RedactedBatch:
     clock_shift_ms: int = 0
     duplicates_dropped: int = 0
     clamped_events: int = 0
+    part: int = 0  # the session part, after splits at inactivity or the length cap
+
+    @property
+    def client_key(self) -> str:
+        """The browser's session, scoped to its site."""
+        return f"{self.site_id}:{self.session_id}"
+
+    @property
+    def stored_session_id(self) -> str:
+        """The stored session: the browser's session, or one part of it after a split."""
+        return self.client_key if self.part == 0 else f"{self.client_key}~{self.part}"
+
+    def time_span_ms(self) -> tuple[int, int] | None:
+        items = self.rrweb if self.format == "rrweb" else self.events
+        field = "timestamp" if self.format == "rrweb" else "ts"
+        times = [int(e[field]) for e in items if isinstance(e.get(field), int | float)]
+        return (min(times), max(times)) if times else None
 
 
 def _normalise(

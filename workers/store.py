@@ -42,6 +42,15 @@ def day_of(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d")
 
 
+def batch_key_of(batch: RedactedBatch, item_hashes: list[str] | None = None) -> str:
+    """Window, sequence number and a digest of the content: equal for a retry of the batch."""
+    if item_hashes is None:
+        items = batch.rrweb if batch.format == "rrweb" else batch.events
+        item_hashes = [identity_hash(item, batch.clock_shift_ms) for item in items]
+    content = hashlib.blake2b("".join(item_hashes).encode(), digest_size=6).hexdigest()
+    return f"{batch.window_id}:{batch.seq}:{content}"
+
+
 async def stream_of(store: Store, session_id: str, batch: RedactedBatch, chunk_id: str) -> str:
     """The window stream a chunk belongs to.
 
@@ -68,11 +77,11 @@ async def stream_of(store: Store, session_id: str, batch: RedactedBatch, chunk_i
 
 async def store_chunk(store: Store, batch: RedactedBatch) -> dict[str, Any]:
     """Write the batch as one chunk; events already stored for this window are dropped."""
-    session_id = session_key(batch.site_id, batch.session_id)
+    session_id = batch.stored_session_id
     items = batch.rrweb if batch.format == "rrweb" else batch.events
     item_hashes = [identity_hash(item, batch.clock_shift_ms) for item in items]
-    content = hashlib.blake2b("".join(item_hashes).encode(), digest_size=6).hexdigest()
-    chunk_id = f"{session_id}:{batch.window_id}:{batch.seq}:{content}"
+    batch_key = batch_key_of(batch, item_hashes)
+    chunk_id = f"{session_id}:{batch_key}"
     window_id = await stream_of(store, session_id, batch, chunk_id)
 
     earlier = store.event_chunks.find(
@@ -92,6 +101,8 @@ async def store_chunk(store: Store, batch: RedactedBatch) -> dict[str, Any]:
         "_id": chunk_id,
         "session_id": session_id,
         "site_id": batch.site_id,
+        "client_key": batch.client_key,
+        "batch_key": batch_key,
         "window_id": window_id,
         "origin_window_id": batch.window_id,
         "duplicated_tab": window_id != batch.window_id,
@@ -160,7 +171,7 @@ async def rebuild_session(
     store: Store, batch: RedactedBatch
 ) -> tuple[dict[str, Any], list[PageViewTimeline]]:
     """Recompute the session and its page views from every stored chunk (exact on re-runs)."""
-    session_id = session_key(batch.site_id, batch.session_id)
+    session_id = batch.stored_session_id
     chunks = await store.event_chunks.find({"session_id": session_id}).to_list(None)
     page_views = page_views_of(session_id, chunks)
 
@@ -209,7 +220,7 @@ async def store_audit(store: Store, batch: RedactedBatch, chunk_id: str) -> None
         {
             "_id": chunk_id,
             "site_id": batch.site_id,
-            "session_id": session_key(batch.site_id, batch.session_id),
+            "session_id": batch.stored_session_id,
             "day": day_of(batch.received_at_ms),
             **batch.audit,
         },

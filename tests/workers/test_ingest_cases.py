@@ -135,3 +135,34 @@ async def test_duplicated_tab_reusing_a_window_id_is_kept_as_a_separate_page_lif
         {"session_id": f"demo:{session_id}"}
     )
     assert page_views == 2
+
+
+async def test_a_session_splits_after_30_idle_minutes(
+    client: httpx.AsyncClient, resources: Resources, keys: dict[str, str], worker: object
+) -> None:
+    session_id = uuid.uuid4().hex
+    now = int(time.time() * 1000)
+    start = now - 40 * 60_000
+
+    def batch(seq: int, ts: int) -> dict[str, Any]:
+        meta = {
+            "type": 4,
+            "data": {"href": f"https://city.example.test/p{seq}", "width": 1280, "height": 800},
+            "timestamp": ts,
+        }
+        return {"seq": seq, "window_id": "w-1", "events": [meta]}
+
+    ids = [
+        await post_batch(client, keys["site"], session_id, batch(1, start)),
+        await post_batch(client, keys["site"], session_id, batch(2, start + 60_000)),
+    ]
+    await wait_processed(resources, ids)
+    # 31 minutes after the last activity: a new part.
+    ids = [await post_batch(client, keys["site"], session_id, batch(3, start + 32 * 60_000))]
+    await wait_processed(resources, ids)
+
+    first = await resources.store.sessions.find_one({"_id": f"demo:{session_id}"})
+    second = await resources.store.sessions.find_one({"_id": f"demo:{session_id}~1"})
+    assert first is not None and second is not None
+    assert (first["page_view_count"], second["page_view_count"]) == (2, 1)
+    assert second["started_at"] == start + 32 * 60_000
