@@ -69,8 +69,11 @@ class StreetAddressRecognizer(GuardedPatternRecognizer):
         nlp_artifacts: object = None,
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
-        """Matches, each extended over the short lines that follow it."""
-        return extend_over_lines(text, super().analyze(text, entities, nlp_artifacts, regex_flags))
+        """Matches that name a place, each extended over the short lines that follow it."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        if type(self) is AddressBlockRecognizer:
+            results = [r for r in results if self.looks_like_place(text[r.start : r.end])]
+        return extend_over_lines(text, results)
 
 
 _STATES = (
@@ -140,13 +143,23 @@ class AddressBlockRecognizer(GuardedPatternRecognizer):
         ),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, english_words: frozenset[str] = frozenset()) -> None:
+        self.english_words = english_words
         super().__init__(
             supported_entity="US_STREET_ADDRESS",
             patterns=self.PATTERNS,
             context=["address", "live", "lives", "lived", "located", "return", "mail"],
             name="AddressBlockRecognizer",
         )
+
+    def looks_like_place(self, span: str) -> bool:
+        """Some word is capitalized or no everyday English word ("Ibirapita", "velký")."""
+        for word in regex.findall(r"[^\W\d_][\w'’-]*", span):
+            lower = word.lower()
+            known = lower in self.english_words or lower.removesuffix("s") in self.english_words
+            if word[0].isupper() or not known:
+                return True
+        return False
 
     def analyze(
         self,
@@ -155,5 +168,8 @@ class AddressBlockRecognizer(GuardedPatternRecognizer):
         nlp_artifacts: object = None,
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
-        """Matches, each extended over the short lines that follow it."""
-        return extend_over_lines(text, super().analyze(text, entities, nlp_artifacts, regex_flags))
+        """Matches that name a place, each extended over the short lines that follow it."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        if type(self) is AddressBlockRecognizer:
+            results = [r for r in results if self.looks_like_place(text[r.start : r.end])]
+        return extend_over_lines(text, results)

@@ -14,6 +14,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
+from anonymizer.addresses import AddressBlockRecognizer
 from anonymizer.names import CensusNameRecognizer, ProperNounRecognizer
 from anonymizer.policy import PolicyConfig
 from anonymizer.recognizers import pattern_recognizers
@@ -105,6 +106,7 @@ def build_engine(model_name: str, config: PolicyConfig) -> Engine:
     names = CensusNameRecognizer(words)
     registry.add_recognizer(names)
     registry.add_recognizer(ProperNounRecognizer(words))
+    registry.add_recognizer(AddressBlockRecognizer(words))
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
     # Compile every pattern now, so no field pays for it inside its time budget.

@@ -76,7 +76,9 @@ class GuardedPatternRecognizer(PatternRecognizer):
                 pattern.compiled_regex = regex.compile(pattern.regex, flags=flags)
 
             for match in finditer(pattern.compiled_regex, text):
-                start, end = match.span()
+                # A pattern with a `value` group redacts only that part (keeps "Bearer ", "sid=").
+                has_value = "value" in match.groupdict() and match.group("value") is not None
+                start, end = match.span("value") if has_value else match.span()
                 if start == end:
                     continue
                 found = text[start:end]

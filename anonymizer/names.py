@@ -99,6 +99,11 @@ class CensusNameRecognizer(LocalRecognizer):
                 return True
         return False
 
+    def mentions_name(self, span: str) -> bool:
+        """Some word of `span` is a census first or last name (English words included)."""
+        words = (w.strip(".,;:!?()'\"") for w in span.lower().replace("’", "'").split())
+        return any(w in self.first or w in self.last for w in words)
+
     def score(self, words: list[str]) -> float:
         """Score a run of 2-3 lower-cased words as a person's name."""
         if words[-1] in PLACE_WORDS or any(w in PLACE_WORDS for w in words[1:]):
@@ -170,7 +175,7 @@ class ProperNounRecognizer(LocalRecognizer):
         results: list[RecognizerResult] = []
         for token in doc:
             word = token.text.lower()
-            if token.pos_ != "PROPN" or not token.is_alpha or len(word) < 3:
+            if token.pos_ != "PROPN" or not token.is_alpha or len(word) < 3 or token.is_lower:
                 continue
             if word in self.english_words or (word.endswith("s") and word[:-1] in self.english_words):
                 continue

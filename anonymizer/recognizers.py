@@ -14,7 +14,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from anonymizer.addresses import AddressBlockRecognizer, StreetAddressRecognizer, ZipCodeRecognizer
+from anonymizer.addresses import StreetAddressRecognizer, ZipCodeRecognizer
 from anonymizer.guard import GuardedPatternRecognizer
 
 # The public suffix list bundled with tldextract; `suffix_list_urls=()` means it never downloads.
@@ -262,13 +262,14 @@ class SecretRecognizer(GuardedPatternRecognizer):
     PATTERNS = [
         Pattern(
             "auth scheme",
-            r"(?i)\b(?:bearer|basic|token|digest)\s+[A-Za-z0-9\-._~+/]{12,}=*",
+            r"(?i)\b(?:bearer|basic|token|digest)\s+(?P<value>[A-Za-z0-9\-._~+/]{12,}=*)",
             0.8,
         ),
         Pattern(
             "secret assignment",
             r"(?i)\b[\w.-]*(?:token|secret|session|sessid|sess|api[_-]?key|apikey|passw(?:or)?d|"
-            r"auth|credential|cookie|sid)[\w.-]*\"?\s*[:=]\s*[\"']?[^\s\"';,&]{6,}",
+            r"auth|credential|cookie|sid)[\w.-]*\"?\s*[:=]\s*[\"']?"
+            r"(?P<value>(?!(?i:bearer|basic|digest|token)\b)(?>[^\s\"';,&=]{6,})(?!=))",
             0.7,
         ),
         Pattern(
@@ -305,7 +306,6 @@ def pattern_recognizers() -> list[Any]:
         GuardedIp(),
         GuardedIban(),
         StreetAddressRecognizer(),
-        AddressBlockRecognizer(),
         ZipCodeRecognizer(),
         DateOfBirthRecognizer(),
         JwtRecognizer(),

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 # Field kinds of free text. `text`: interface text; `survey`: resident-written text; `error`: JS
 # messages and stacks; `selector`: CSS selectors; `pattern`: structured values (patterns only).
 NER_KINDS = frozenset({"text", "survey", "error"})
-CACHED_KINDS = frozenset({"text", "selector"})
+CACHED_KINDS = frozenset({"text", "selector", "pattern"})
 NAME_WORD_RE = re.compile(r"[A-Z][a-z'’-]+|[A-Z]{2,}")
 CAPS_RUN_RE = re.compile(r"\b[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+)+\b")
 # Broad heuristics that would flag ordinary interface text; only resident-written text gets them.
@@ -77,7 +77,10 @@ class TextRedactor:
         self.engine = engine
         self.config = config
         self.urls = UrlRedactor(config, self.redact_value)
-        self.cache: dict[tuple[str, str], tuple[str, tuple[Finding, ...], bool]] = {}
+        # Short strings in which nothing was found, per kind: interface labels, selectors and
+        # URL segments repeat endlessly. Strings with findings are never kept, so the cache
+        # holds no personal data.
+        self.clean: set[tuple[str, str]] = set()
         self.entities = {
             "text": list(config.text_entities),
             "survey": list(config.survey_entities),
@@ -112,9 +115,7 @@ class TextRedactor:
             audit.seen(kind)
             if not text or not any(c.isalnum() for c in text):
                 continue
-            cached = self.cache.get((kind, text)) if not context else None
-            if cached is not None:
-                out[index] = self._replay(cached, kind, audit)
+            if not context and (kind, text) in self.clean:
                 continue
             todo.append(index)
         if not todo:
@@ -140,33 +141,38 @@ class TextRedactor:
                 audit.count("TRUNCATED", kind, "size_cap", "truncate")
             else:
                 redacted += rest
-            entry = (redacted, tuple(findings), truncated)
-            self._count(entry, kind, audit)
-            if kind in CACHED_KINDS and not context and len(text) <= self.config.cache_max_chars:
-                if len(self.cache) >= self.config.cache_max_entries:
-                    self.cache.clear()
-                self.cache[(kind, texts[index])] = entry
+            for finding in findings:
+                audit.count(finding.entity, kind, finding.recognizer, "replace")
+            cacheable = kind in CACHED_KINDS and not context and not truncated
+            if cacheable and redacted == texts[index] and len(text) <= self.config.cache_max_chars:
+                if len(self.clean) >= self.config.cache_max_entries:
+                    self.clean.clear()
+                self.clean.add((kind, texts[index]))
             out[index] = redacted
         return out
 
-    def _replay(self, entry: tuple[str, tuple[Finding, ...], bool], kind: str, audit: Audit) -> str:
-        self._count(entry, kind, audit)
-        return entry[0]
-
-    @staticmethod
-    def _count(entry: tuple[str, tuple[Finding, ...], bool], kind: str, audit: Audit) -> None:
-        for finding in entry[1]:
-            audit.count(finding.entity, kind, finding.recognizer, "replace")
-
     def _artifacts(self, texts: list[str], kind: str) -> list[NlpArtifacts]:
-        """Full spaCy artifacts (batched) for NER kinds; tokenizer-only ones otherwise."""
+        """Full spaCy artifacts (one batch) where NER can matter; tokenizer-only ones elsewhere.
+
+        Outside survey text a PERSON from NER is kept only when a name word backs it up, so
+        texts without any name word skip the model.
+        """
         nlp_engine = self.engine.analyzer.nlp_engine
-        if kind in NER_KINDS:
-            normalized = [caps_to_title(text) for text in texts]
-            docs = self.engine.nlp.pipe(normalized, batch_size=64)
-            return [nlp_engine._doc_to_nlp_artifact(doc, "en") for doc in docs]
+        needs_ner = [
+            kind == "survey" or (kind in NER_KINDS and self.engine.names.has_name_word(text))
+            for text in texts
+        ]
+        docs = iter(
+            self.engine.nlp.pipe(
+                [caps_to_title(t) for t, ner in zip(texts, needs_ner, strict=True) if ner],
+                batch_size=64,
+            )
+        )
         artifacts = []
-        for text in texts:
+        for text, ner in zip(texts, needs_ner, strict=True):
+            if ner:
+                artifacts.append(nlp_engine._doc_to_nlp_artifact(next(docs), "en"))
+                continue
             doc = self.engine.nlp.make_doc(text)
             artifacts.append(
                 NlpArtifacts(
@@ -235,9 +241,12 @@ class TextRedactor:
         recognizer = _recognizer(result)
         if recognizer in SURVEY_ONLY_RECOGNIZERS and kind != "survey":
             return False
+        span = text[result.start : result.end]
+        if recognizer == "SpacyRecognizer" and span.islower() and not self.engine.names.mentions_name(span):
+            # NER tags on all-lowercase words are mostly noise ("suffix" as a place).
+            return False
         if result.entity_type != "PERSON" or kind == "survey":
             return True
-        span = text[result.start : result.end]
         if recognizer == "SpacyRecognizer" and not self.engine.names.has_name_word(span):
             # The small model tags Title Case labels ("Solid Waste", "Library Card") as
             # people; outside resident-written text a name word must back the tag up.

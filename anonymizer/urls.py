@@ -166,6 +166,9 @@ class UrlRedactor:
         if is_secret_key(key, self.config):
             audit.count("SECRET", "url", "secret_key", "drop")
             return "<REDACTED>"
+        if JWT_RE.fullmatch(decoded):
+            audit.count("JWT", "url", "url_rule", "replace")
+            return "<JWT>"
         if looks_like_token(decoded, self.config) and " " not in decoded:
             audit.count("TOKEN", "url", "entropy", "replace")
             return "<TOKEN>"

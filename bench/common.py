@@ -64,7 +64,9 @@ def machine() -> dict[str, Any]:
 
 def _git(*args: str) -> str:
     try:
-        result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return result.stdout.strip()
@@ -218,14 +220,16 @@ class Stack:
         finally:
             await store.close()
 
-    def _spawn(self, name: str, args: list[str], extra_env: dict[str, str]) -> Child:
+    def _spawn(
+        self, name: str, args: list[str], extra_env: dict[str, str], code_dir: Path = ROOT
+    ) -> Child:
         log_path = self.workdir / f"{name}.log"
         log = open(log_path, "ab")  # noqa: SIM115 - the child keeps it
         try:
             process = subprocess.Popen(
                 [sys.executable, "-m", *args],
-                cwd=ROOT,
-                env={**self.env, **extra_env},
+                cwd=code_dir,
+                env={**self.env, "PYTHONPATH": str(code_dir), **extra_env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -252,10 +256,14 @@ class Stack:
             time.sleep(0.1)
         raise BenchError(f"the API did not answer in {timeout_s}s")
 
-    def start_workers(self, count: int, args: list[str] | None = None, timeout_s: float = 120) -> None:
-        """Start ``count`` more workers and wait until each has loaded its redaction engine."""
+    def start_workers(self, count: int, code_dir: Path = ROOT, timeout_s: float = 120) -> None:
+        """Start ``count`` more workers and wait until each has loaded its redaction engine.
+
+        ``code_dir`` is the source tree they run from: another checkout compares two versions
+        of the worker in one run.
+        """
         started = [
-            self._spawn(f"worker{len(self.workers) + i}", args or ["cli.main", "worker"], {})
+            self._spawn(f"worker{len(self.workers) + i}", ["cli.main", "worker"], {}, code_dir)
             for i in range(count)
         ]
         self.workers.extend(started)
@@ -295,7 +303,7 @@ class Stack:
 
 
 async def new_site(stack: Stack, name: str) -> str:
-    """A fresh site (its own key and counts) so scenarios in one stack do not mix; returns the key."""
+    """A fresh site, so scenarios in one stack keep apart counts; returns its site key."""
     from api.auth import create_site
     from storage.mongo import connect_store
 
@@ -358,3 +366,49 @@ async def graphql(
     if response.status_code != 200 or body.get("errors"):
         raise BenchError(f"GraphQL failed ({response.status_code}): {str(body)[:500]}")
     return body["data"]  # type: ignore[no-any-return]
+
+
+async def visible_page_views(store: Any, site_id: str) -> int:
+    """Page views the page metrics show for a site (the sum over its aggregates)."""
+    docs = await store.aggregates.find({"site_id": site_id}, {"page_views": 1}).to_list(None)
+    return sum(int(d.get("page_views", 0)) for d in docs)
+
+
+async def stored_events(store: Any, site_id: str) -> int:
+    """rrweb events kept in a site's event chunks."""
+    cursor = await store.event_chunks.aggregate(
+        [{"$match": {"site_id": site_id}}, {"$group": {"_id": None, "n": {"$sum": "$count"}}}]
+    )
+    rows = await cursor.to_list(None)
+    return int(rows[0]["n"]) if rows else 0
+
+
+async def wait_visible(
+    redis_url: str, store: Any, site_id: str, page_views: int, timeout_s: float
+) -> float:
+    """Wait until no accepted batch is pending and the metrics count every page view.
+
+    Returns the seconds waited. Page views show as soon as their first batch is processed, so
+    the empty pending set (Valkey, cheap to ask) is what says that the last batch is through.
+    """
+    from redis.asyncio import Redis
+
+    from storage.raw_batches import PENDING_KEY
+
+    started = time.perf_counter()
+    pending = seen = -1
+    redis = Redis.from_url(redis_url)
+    try:
+        while time.perf_counter() - started < timeout_s:
+            pending = int(await redis.zcard(PENDING_KEY))
+            if pending == 0:
+                seen = await visible_page_views(store, site_id)
+                if seen >= page_views:
+                    return time.perf_counter() - started
+            await asyncio.sleep(0.1)
+    finally:
+        await redis.aclose()
+    raise BenchError(
+        f"after {timeout_s:.0f}s: {pending} batches pending, "
+        f"metrics show {seen} of {page_views} page views"
+    )

@@ -123,9 +123,10 @@ def build_page(index: int) -> PageDom:
     title = PAGES[index][1]
     doc_id = b.id()
     css = "".join(CSS_RULE.format(i=i) for i in range(rng.randint(150, 300)))
-    head = b.el("head", {}, b.el("meta", {"charset": "utf-8"}), b.el("title", {}, title),
-                b.el("link", {"rel": "stylesheet", "href": "/assets/site.css", "_cssText": css}),
-                *[b.el("meta", {"name": f"m{i}", "content": "city"}) for i in range(5)])  # fmt: skip
+    metas = [b.el("meta", {"name": f"m{i}", "content": "city"}) for i in range(5)]
+    sheet = b.el("link", {"rel": "stylesheet", "href": "/assets/site.css", "_cssText": css})
+    head = b.el("head", {}, b.el("meta", {"charset": "utf-8"}), b.el("title", {}, title), sheet,
+                *metas)  # fmt: skip
     nav = b.el("nav", {"class": "site-nav", "aria-label": "Main"},
                *[b.el("a", {"href": f"/{n.lower().replace(' ', '-')}", "class": "nav-link"}, n)
                  for n in NAV])  # fmt: skip
@@ -141,14 +142,24 @@ def build_page(index: int) -> PageDom:
     if index in FORM_PAGES:
         inputs = [("text", "Full name"), ("email", "E-mail"), ("tel", "Phone"),
                   ("text", "Street address"), ("text", "Account number")]  # fmt: skip
-        form = [b.el("form", {"action": "/submit", "method": "post"},
-                     *[b.el("label", {}, label, b.el("input", {"type": t, "name": f"f{i}"}))
-                       for i, (t, label) in enumerate(inputs)],
-                     b.el("textarea", {"name": "details", "rows": "4"}),
-                     b.el("button", {"type": "submit"}, rng.choice(["Submit", "Pay now", "Next"])))]
+        form = [
+            b.el(
+                "form",
+                {"action": "/submit", "method": "post"},
+                *[
+                    b.el("label", {}, label, b.el("input", {"type": t, "name": f"f{i}"}))
+                    for i, (t, label) in enumerate(inputs)
+                ],
+                b.el("textarea", {"name": "details", "rows": "4"}),
+                b.el("button", {"type": "submit"}, rng.choice(["Submit", "Pay now", "Next"])),
+            )
+        ]
     live = b.el("div", {"aria-live": "polite", "class": "status"}, "Ready")
-    aside = b.el("aside", {"class": "related", "style": "overflow:auto;height:400px"},
-                 *[b.el("a", {"href": f"/related/{i}"}, rng.choice(LABELS)) for i in range(8)])
+    aside = b.el(
+        "aside",
+        {"class": "related", "style": "overflow:auto;height:400px"},
+        *[b.el("a", {"href": f"/related/{i}"}, rng.choice(LABELS)) for i in range(8)],
+    )
     footer = b.el("footer", {}, b.el("p", {}, "City Hall, 100 Main Street. Call 311 or (555) "
                                      "010-0100, or write to info@example.com."))  # fmt: skip
     main = b.el("main", {"id": "main"}, b.el("h1", {}, title), live, *paragraphs, *cards, *form)
@@ -199,7 +210,7 @@ class Window:
         elif roll < 0.94 and dom.fields:
             self.type_into(dom)
         elif roll < 0.97:
-            self.add(CUSTOM, {"tag": "visibility", "payload": {"visible": self.rng.random() < .5}})
+            self.add(CUSTOM, {"tag": "visibility", "payload": {"visible": self.rng.random() < 0.5}})
         elif roll < 0.985:
             self.add(PLUGIN, {"plugin": "rrweb/console@1", "payload": {
                 "level": "error", "payload": [self.rng.choice(ERRORS)],
@@ -247,7 +258,7 @@ class Window:
             data["texts"] = [{"id": dom.live_text, "value": f"{self.rng.randint(1, 40)} results"}]
         else:
             parent = dom.containers[0]
-            for i in range(self.rng.randint(1, 4)):
+            for _ in range(self.rng.randint(1, 4)):
                 self.new_ids += 1
                 node = {"type": 2, "tagName": "li", "attributes": {"class": "suggestion"},
                         "childNodes": [], "id": self.new_ids}  # fmt: skip
@@ -314,28 +325,29 @@ def _size(event: dict[str, Any]) -> int:
 
 
 def cut_batches(
-    session: Session, site_key: str = SITE_KEY, max_events: int = MAX_BATCH_EVENTS
+    session: Session,
+    site_key: str = SITE_KEY,
+    max_events: int = MAX_BATCH_EVENTS,
+    max_ms: int = MAX_BATCH_MS,
 ) -> list[dict[str, Any]]:
     """The session's envelopes in tracker order: per window, `seq` from 1."""
     batches = []
     for window_id, events in session.windows.items():
-        current: list[dict[str, Any]] = []
+        parts: list[list[dict[str, Any]]] = [[]]
         size = 0
         for event in events:
-            full = current and (
+            current = parts[-1]
+            if current and (
                 len(current) >= max_events
-                or event["timestamp"] - current[0]["timestamp"] > MAX_BATCH_MS
+                or event["timestamp"] - current[0]["timestamp"] > max_ms
                 or size + _size(event) > MAX_BATCH_BYTES
-            )
-            if full:
-                batches.append(envelope(session.session_id, window_id, len(batches) + 1, current,
-                                        site_key))  # fmt: skip
-                current, size = [], 0
-            current.append(event)
+            ):
+                parts.append([])
+                size = 0
+            parts[-1].append(event)
             size += _size(event)
-        if current:
-            batches.append(envelope(session.session_id, window_id, len(batches) + 1, current,
-                                    site_key))  # fmt: skip
+        for seq, part in enumerate(parts, start=1):
+            batches.append(envelope(session.session_id, window_id, seq, part, site_key))
     return batches
 
 
@@ -354,13 +366,19 @@ def envelope(
 
 
 def generate(
-    sessions: int, seed: int = 1, start_ms: int | None = None, prefix: str = "bench"
+    sessions: int,
+    seed: int = 1,
+    start_ms: int | None = None,
+    prefix: str = "bench",
+    max_pages: int = 6,
 ) -> list[Session]:
-    """``sessions`` visits that started over the last few minutes (timestamps end before now)."""
+    """``sessions`` visits that started 10 to 15 minutes before ``start_ms`` (default: now)."""
     rng = random.Random(seed)
     now = int(time.time() * 1000) if start_ms is None else start_ms
     return [
-        generate_session(rng, now - rng.randint(300_000, 600_000), f"{prefix}-{seed}-{i}")
+        generate_session(
+            rng, now - rng.randint(600_000, 900_000), f"{prefix}-{seed}-{i}", max_pages
+        )
         for i in range(sessions)
     ]
 
@@ -370,8 +388,14 @@ def event_class(event: dict[str, Any]) -> str:
     names = {FULL_SNAPSHOT: "full snapshot", META: "meta", CUSTOM: "custom", PLUGIN: "plugin"}
     if kind == INCREMENTAL:
         source = (event.get("data") or {}).get("source")
-        return {MUTATION: "mutation", MOVE: "mouse move", INTERACTION: "mouse interaction",
-                SCROLL: "scroll", RESIZE: "resize", INPUT: "input"}.get(source, f"inc {source}")
+        return {
+            MUTATION: "mutation",
+            MOVE: "mouse move",
+            INTERACTION: "mouse interaction",
+            SCROLL: "scroll",
+            RESIZE: "resize",
+            INPUT: "input",
+        }.get(source, f"inc {source}")
     return names.get(kind, f"type {kind}")  # type: ignore[arg-type]
 
 

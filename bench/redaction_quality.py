@@ -58,6 +58,7 @@ TARGETS = {
 # Groups whose characters make up "PII chars covered" (the policy keeps places and organisations).
 CHAR_GROUPS = {"email", "ssn", "card", "ip", "phone", "person", "address", "secret"}
 FOUND_FRACTION = 0.8
+SECRET_KEY_RE = re.compile(r"(?:[\w-]+:\s*)?(?:(?:Bearer|Basic)\s+)?(?:\??[\w.-]+=)?")
 
 
 def group_of(entity: str) -> str:
@@ -141,7 +142,13 @@ class Scores:
 
     def add(self, text: str, spans: list[dict[str, Any]], mask: list[bool]) -> None:
         for span in spans:
-            positions = [i for i in range(span["start"], span["end"]) if not text[i].isspace()]
+            start = span["start"]
+            if span["group"] == "secret":
+                # Labels include the key ("Authorization: Bearer ", "sess="); the policy keeps
+                # key names and redacts the value, so only the value is scored.
+                key = SECRET_KEY_RE.match(text, start, span["end"])
+                start = key.end() if key else start
+            positions = [i for i in range(start, span["end"]) if not text[i].isspace()]
             if not positions:
                 continue
             covered = sum(mask[i] for i in positions)
@@ -274,7 +281,7 @@ def main() -> None:
         f"{stock4.chars_covered / stock4.chars_total:9.3f} {0.95:7.2f}"
     )
     for group, missed in sorted(ours.missed.items()):
-        if TARGETS.get(group):
+        if TARGETS.get(group) or group == "secret":
             print(f"  ours missed {group}: {missed[:12]}")
 
     ordinary = [
@@ -297,6 +304,12 @@ def main() -> None:
     print(f"  stock flagged at score ≥ 0.4: {stock_fp4} ({stock_fp4 / n:.2%})")
     for text, redacted in examples[:10]:
         print(f"  ours changed: {text!r} → {redacted!r}")
+    texts = [item["text"] for item in ordinary if item["kind"] == "text"]
+    as_survey = sum(redactor.redact_survey_text(text)[0] != text for text in texts)
+    print(
+        f"  the {len(texts)} interface strings read as survey text (LOCATION and the survey-only "
+        f"heuristics on): {as_survey} changed ({as_survey / len(texts):.2%})"
+    )
 
     rows = adversarial_cases(args.cases)
     passed = 0

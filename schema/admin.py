@@ -11,8 +11,15 @@ from urllib.parse import urlsplit
 import strawberry
 from strawberry.types import Info
 
-from api.auth import Role, create_api_key, create_site, generate_key, list_api_keys
-from api.auth import key_id_of, revoke_api_key
+from api.auth import (
+    Role,
+    create_api_key,
+    create_site,
+    generate_key,
+    key_id_of,
+    list_api_keys,
+    revoke_api_key,
+)
 from api.errors import Forbidden, InvalidInput, NotFound
 from schema.audit_log import write_audit
 from schema.context import Context, IsAdmin, IsAnalyst

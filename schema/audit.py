@@ -16,10 +16,12 @@ from strawberry.types import Info
 
 from schema.context import Context, IsPrivacyOfficer
 from schema.pagination import and_all
-from schema.types import DateRange, NamedCount, check_limit, named_counts
+from schema.types import DateRange, NamedCount, check_limit, json_value, named_counts
 
 MAX_SESSIONS = 200
 COUNTERS = ("by_entity", "by_field_kind", "by_recognizer", "by_operator", "fields_seen")
+HEADER = ("session_id", "day", "policy_version", "policy_hash", "engine", "timeouts")
+PROJECTION = {"_id": 0, **dict.fromkeys(HEADER + COUNTERS, 1)}
 
 
 def _sum(docs: list[dict[str, Any]], key: str) -> dict[str, int]:
@@ -118,7 +120,7 @@ class RedactionAudit:
             PolicyInForce(
                 version=version,
                 hash=digest,
-                engine=docs[-1].get("engine") or {},
+                engine=json_value(docs[-1].get("engine") or {}),
                 first_day=min(d.get("day", "") for d in docs),
                 last_day=max(d.get("day", "") for d in docs),
                 chunks=len(docs),
@@ -147,9 +149,9 @@ class AuditQueries:
             range.condition(),
             {"session_id": str(session_id)} if session_id is not None else {},
         )
-        projection = {"_id": 0, "session_id": 1, "day": 1, "policy_version": 1,
-                      "policy_hash": 1, "engine": 1, "timeouts": 1, **dict.fromkeys(COUNTERS, 1)}  # fmt: skip
-        docs = await info.context.store.redaction_audit.find(query, projection=projection).sort(
-            [("day", 1), ("_id", 1)]
-        ).to_list(None)
+        docs = (
+            await info.context.store.redaction_audit.find(query, projection=PROJECTION)
+            .sort([("day", 1), ("_id", 1)])
+            .to_list(None)
+        )
         return RedactionAudit(docs=docs)

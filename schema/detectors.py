@@ -18,7 +18,7 @@ from strawberry.types import Info
 from api.errors import InvalidInput
 from schema.audit_log import write_audit
 from schema.context import Context, IsAdmin, IsAnalyst
-from schema.types import ms_to_datetime
+from schema.types import json_value, ms_to_datetime
 from signals.errors import InvalidThresholds
 from signals.thresholds import DEFAULT_THRESHOLDS, RULES_VERSION, Thresholds, resolve_thresholds
 from storage.mongo import Store
@@ -69,8 +69,8 @@ async def load_settings(store: Store, site_id: str) -> DetectorSettings:
         templates.append(
             TemplateThresholds(
                 template=doc["template"],
-                overrides=doc.get("overrides") or {},
-                effective=resolved.to_dict(),
+                overrides=json_value(doc.get("overrides") or {}),
+                effective=json_value(resolved.to_dict()),
                 version=resolved.version,
                 updated_at=ms_to_datetime(doc.get("updated_at")),
             )
@@ -78,9 +78,9 @@ async def load_settings(store: Store, site_id: str) -> DetectorSettings:
     return DetectorSettings(
         site_id=site_id,
         rules_version=RULES_VERSION,
-        defaults=DEFAULT_THRESHOLDS.to_dict(),
-        site_overrides=site,
-        effective=effective.to_dict(),
+        defaults=json_value(DEFAULT_THRESHOLDS.to_dict()),
+        site_overrides=json_value(site),
+        effective=json_value(effective.to_dict()),
         version=effective.version,
         templates=templates,
     )
@@ -149,5 +149,7 @@ class DetectorMutations:
             await store.db[COLLECTION].replace_one({"_id": doc_id}, doc, upsert=True)
         else:
             await store.db[COLLECTION].delete_one({"_id": doc_id})
-        await write_audit(store, who, "thresholds_set", {"overrides": len(overrides)}, site_id=site_id)
+        await write_audit(
+            store, who, "thresholds_set", {"overrides": len(overrides)}, site_id=site_id
+        )
         return await load_settings(store, site_id)

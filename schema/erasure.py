@@ -1,7 +1,7 @@
 """Erasure of a session or of everything about one visitor, and false-positive marks on signals.
 
-Erasure deletes every stored document of the sessions, removes them from stored shortlists,
-recomputes the affected daily aggregates, and writes an ``audit_log`` entry with counts only.
+Erasure deletes every stored document of the sessions, recomputes the affected daily aggregates
+and heatmaps, and writes an ``audit_log`` entry with counts only.
 Missing: a raw batch of the session still waiting in the queue would be processed after the
 erasure and bring a part of the session back; raw batches have no session index to find them
 by. They expire after ``raw_batch_ttl_s``; erasing again after that is complete.
@@ -20,7 +20,6 @@ from api.auth import Principal
 from api.errors import NotFound
 from schema.audit_log import write_audit
 from schema.context import Context, IsAnalyst, IsPrivacyOfficer
-from schema.shortlist import drop_from_shortlists
 from schema.types import Signal
 from storage.mongo import Store
 
@@ -60,11 +59,13 @@ class _StoreOnly:
 
 async def _affected_days(store: Store, session_ids: list[str]) -> set[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
-    for name in ("sessions", "page_views"):
+    for name in ("sessions", "page_views", "signals"):
         key = "_id" if name == "sessions" else "session_id"
-        docs = await store.db[name].find(
-            {key: {"$in": session_ids}}, projection={"site_id": 1, "day": 1}
-        ).to_list(None)
+        docs = (
+            await store.db[name]
+            .find({key: {"$in": session_ids}}, projection={"site_id": 1, "day": 1})
+            .to_list(None)
+        )
         pairs.update((d["site_id"], d["day"]) for d in docs if d.get("day"))
     return pairs
 
@@ -95,7 +96,6 @@ async def erase_sessions(
     counts["sessions"] = (
         await store.sessions.delete_many({"_id": {"$in": session_ids}})
     ).deleted_count
-    await drop_from_shortlists(store, session_ids)
 
     recomputed = await recompute(store, pairs)
     await write_audit(store, who, "erasure", counts, scope=scope, site_days=len(pairs))

@@ -1,7 +1,7 @@
 """Write the committed SDL ``schema/schema.graphql`` from the code, or check it is current.
 
-    python -m schema.export          # regenerate
-    python -m schema.export --check  # exit 1 if the file differs from the code
+python -m schema.export          # regenerate
+python -m schema.export --check  # exit 1 if the file differs from the code
 """
 
 from __future__ import annotations

@@ -137,7 +137,9 @@ class _Estimator:
         return total
 
     def _field(self, node: FieldNode, parent: Any, depth: int) -> int:
-        fields = parent.fields if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType) else {}
+        fields = (
+            parent.fields if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType) else {}
+        )
         field = fields.get(node.name.value)
         if field is None:  # __typename and introspection
             return 1
@@ -152,15 +154,23 @@ def estimate_cost(context: ExecutionContext, schema: GraphQLSchema) -> int:
     document = context.graphql_document
     if document is None:
         return 0
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
     total = 0
     for definition in document.definitions:
         if not isinstance(definition, OperationDefinitionNode):
             continue
-        if context.operation_name and definition.name and definition.name.value != context.operation_name:
+        if (
+            context.operation_name
+            and definition.name
+            and definition.name.value != context.operation_name
+        ):
             continue
         root = schema.get_root_type(definition.operation)
-        total += _Estimator(schema, fragments, context.variables).cost(definition.selection_set, root)
+        total += _Estimator(schema, fragments, context.variables).cost(
+            definition.selection_set, root
+        )
     return total
 
 

@@ -12,7 +12,6 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from api.errors import InvalidInput
 from schema.context import Context

@@ -130,17 +130,19 @@ class PageDetail:
         ]
 
     @strawberry.field(description="Click heatmap over the range for one viewport class.")
-    async def heatmap(
-        self, info: Info[Context, Any], viewport_class: str = "desktop"
-    ) -> Heatmap:
+    async def heatmap(self, info: Info[Context, Any], viewport_class: str = "desktop") -> Heatmap:
         if viewport_class not in VIEWPORT_CLASSES:
             raise InvalidInput(
                 f"viewportClass is one of {', '.join(VIEWPORT_CLASSES)}", field="viewportClass"
             )
-        docs = await info.context.store.heatmaps.find(
-            and_all(self._where(), {"viewport_class": viewport_class}),
-            projection={"bin_px": 1, "bins": 1},
-        ).sort([("day", 1), ("_id", 1)]).to_list(None)
+        docs = (
+            await info.context.store.heatmaps.find(
+                and_all(self._where(), {"viewport_class": viewport_class}),
+                projection={"bin_px": 1, "bins": 1},
+            )
+            .sort([("day", 1), ("_id", 1)])
+            .to_list(None)
+        )
         return summed_heatmap(docs, viewport_class)
 
     @strawberry.field(description="The newest signals on this page.")

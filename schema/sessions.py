@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from api.errors import InvalidInput
 from schema.context import Context, IsAnalyst
-from schema.pagination import Connection, sorted_after, and_all, page_of
+from schema.pagination import Connection, and_all, page_of, sorted_after
 from schema.types import (
     DateRange,
     Event,
@@ -22,6 +22,7 @@ from schema.types import (
     SignalCount,
     check_limit,
     day_condition,
+    json_value,
     ms_to_datetime,
     signal_counts,
 )
@@ -58,7 +59,7 @@ class SessionResponse:
             updated_at=ms_to_datetime(doc.get("updated_at", doc.get("ts"))),
             template=doc.get("template"),
             negative=bool(doc.get("negative", False)),
-            answers=doc.get("answers") or {},
+            answers=json_value(doc.get("answers") or {}),
         )
 
 
@@ -105,7 +106,7 @@ class Session:
             browser=doc.get("browser"),
             os=doc.get("os"),
             score=float(score) if score is not None else None,
-            score_breakdown=doc.get("score_breakdown") or {},
+            score_breakdown=json_value(doc.get("score_breakdown") or {}),
             signal_counts=signal_counts(doc.get("signal_counts")),
             has_response=bool(doc.get("has_response", False)),
         )
@@ -178,7 +179,7 @@ class Session:
                 window_id=d["window_id"],
                 seq=d.get("seq", 0),
                 received_at=ms_to_datetime(d.get("received_at_ms")),
-                events=unpack(d.get("payload")),
+                events=json_value(unpack(d.get("payload"))),
             )
             for d in docs
         ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncGenerator
 from datetime import date, timedelta
 from typing import Any
@@ -58,24 +59,33 @@ class SurveyResponseEvent:
     response: SessionResponse
 
 
-def _rate(doc: dict[str, Any], kind: str) -> float:
-    views = int(doc.get("page_views", 0))
-    return int((doc.get("signals") or {}).get(kind, 0)) / views if views else 0.0
+def _rate(row: dict[str, Any], kind: str) -> float:
+    views = row["page_views"]
+    return row["signals"].get(kind, 0) / views if views else 0.0
+
+
+def _by_template_and_day(docs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Aggregate rows (one per template, department and day) summed per template and day."""
+    rows: dict[str, dict[str, dict[str, Any]]] = {}
+    for doc in docs:
+        row = rows.setdefault(doc["template"], {}).setdefault(
+            doc["day"], {"page_views": 0, "signals": Counter(), "department": doc.get("department")}
+        )
+        row["page_views"] += int(doc.get("page_views", 0))
+        row["signals"].update(doc.get("signals") or {})
+    return rows
 
 
 def alerts_in(
-    docs: list[dict[str, Any]], today: date, factor: float, min_page_views: int
+    site_id: str, docs: list[dict[str, Any]], today: date, factor: float, min_page_views: int
 ) -> list[FrustrationAlert]:
     """Alerts for ``today`` from the aggregates of today and the 7 days before."""
     day = today.isoformat()
-    by_template: dict[str, list[dict[str, Any]]] = {}
-    for doc in docs:
-        by_template.setdefault(doc["template"], []).append(doc)
     alerts = []
-    for template, rows in sorted(by_template.items()):
-        current = next((r for r in rows if r["day"] == day), None)
-        history = [r for r in rows if r["day"] < day and int(r.get("page_views", 0)) > 0]
-        if current is None or int(current.get("page_views", 0)) < min_page_views:
+    for template, days in sorted(_by_template_and_day(docs).items()):
+        current = days.get(day)
+        history = [r for d, r in days.items() if d < day and r["page_views"] > 0]
+        if current is None or current["page_views"] < min_page_views:
             continue
         if len(history) < MIN_BASELINE_DAYS:
             continue
@@ -85,13 +95,13 @@ def alerts_in(
             if rate >= factor * baseline and rate - baseline >= MIN_RATE_RISE:
                 alerts.append(
                     FrustrationAlert(
-                        site_id=current["site_id"],
+                        site_id=site_id,
                         template=template,
-                        department=current.get("department"),
+                        department=current["department"],
                         kind=kind,
                         day=day,
-                        page_views=int(current["page_views"]),
-                        count=int((current.get("signals") or {}).get(kind, 0)),
+                        page_views=current["page_views"],
+                        count=current["signals"].get(kind, 0),
                         rate=rate,
                         baseline_rate=baseline,
                         baseline_days=len(history),
@@ -142,7 +152,7 @@ class Subscription:
                 projection={"site_id": 1, "day": 1, "template": 1, "department": 1,
                             "page_views": 1, "signals": 1},
             ).to_list(None)  # fmt: skip
-            for alert in alerts_in(docs, today, factor, min_page_views):
+            for alert in alerts_in(site_id, docs, today, factor, min_page_views):
                 key = (alert.day, alert.template, alert.kind)
                 if key not in sent:
                     sent.add(key)

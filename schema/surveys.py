@@ -337,6 +337,10 @@ class Survey:
             model=survey,
         )
 
+    @strawberry.field(description="Active and inside its period: offered to residents now.")
+    def live(self) -> bool:
+        return self.model.is_live(_now_ms())
+
     @strawberry.field(
         description="Results over [from, to), overall, per page template and per day."
     )

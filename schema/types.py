@@ -1,9 +1,9 @@
-"""GraphQL object types shared by several queries, built from stored (already redacted) documents."""
+"""GraphQL types shared by several queries, built from stored (already redacted) documents."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -18,6 +18,11 @@ def ms_to_datetime(ms: int | float | None) -> datetime | None:
     if ms is None:
         return None
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def json_value(value: Any) -> JSON:
+    """A stored value as the JSON scalar; only its static type changes."""
+    return cast(JSON, value)
 
 
 def utc_today() -> date:
@@ -171,8 +176,8 @@ class Signal:
             node=doc.get("node"),
             selector=target.get("selector"),
             text=target.get("text"),
-            details=doc.get("details") or {},
-            thresholds=doc.get("thresholds") or {},
+            details=json_value(doc.get("details") or {}),
+            thresholds=json_value(doc.get("thresholds") or {}),
             thresholds_version=str(doc.get("thresholds_version", "")),
             false_positive=bool(doc.get("false_positive", False)),
         )

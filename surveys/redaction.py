@@ -28,10 +28,20 @@ async def redactor() -> Redactor:
     return _redactor
 
 
+FAILED_TEXT = "<REDACTION_FAILED>"
+
+
 async def redact_open_text(text: str) -> tuple[str, dict[str, Any]]:
-    """The text by the anonymizer's survey-text policy, and its audit counts."""
+    """The text by the anonymizer's survey-text policy, and its audit counts.
+
+    Should the redactor fail, the text is dropped (never stored unredacted) and the audit says so.
+    """
     engine = await redactor()
-    return await asyncio.to_thread(engine.redact_survey_text, text)
+    try:
+        return await asyncio.to_thread(engine.redact_survey_text, text)
+    except Exception as err:  # noqa: BLE001 - any failure must drop the text, not store it
+        logger.error("survey text redaction failed (%s); text dropped", type(err).__name__)
+        return FAILED_TEXT, {**engine.header(), "failed": 1, "fields_seen": {"survey": 1}}
 
 
 async def page_template(url: str) -> str:

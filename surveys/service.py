@@ -68,7 +68,7 @@ async def record_survey_event(
     now_ms: int,
 ) -> str:
     """Store one showing or dismissal."""
-    template = await page_template(url) if url else None
+    template = await _template(store, visit, url)
     event_id = await records.record_event(
         store,
         {
@@ -85,6 +85,19 @@ async def record_survey_event(
     )
     logger.debug("survey %s %s in session event %s", survey.id, kind, event_id)
     return event_id
+
+
+async def _template(
+    store: Store, visit: Visit, url: str | None, known: str | None = None
+) -> str | None:
+    """The page's template: from the URL sent, else as known, else the window's latest page view."""
+    if url:
+        return await page_template(url)
+    if known:
+        return known
+    if visit.window_id is None:
+        return None
+    return await records.latest_template(store, visit.session_id, visit.window_id)
 
 
 async def answer_survey(
@@ -111,11 +124,7 @@ async def answer_survey(
             answers[question_id], audits[question_id] = await redact_open_text(answers[question_id])
 
     ts = previous["ts"] if previous else now_ms
-    template = await page_template(url) if url else None
-    if template is None:
-        template = (previous or {}).get("template") or await records.latest_template(
-            store, visit.session_id, visit.window_id or ""
-        )
+    template = await _template(store, visit, url, (previous or {}).get("template"))
     negative = is_negative(survey, answers)
     doc = {
         "_id": rid,

@@ -123,7 +123,16 @@ async def detect_session(
             {"session_id": session_id, "_id": {"$nin": [d["_id"] for d in docs]}}
         )
 
-    negative = bool(session.get("negative_response"))
+    # Responses may arrive before the session is stored, so look them up rather than trusting
+    # a mark on the session document.
+    responses = await store.responses.find({"session_id": session_id}, {"negative": 1}).to_list(
+        None
+    )
+    negative = any(r.get("negative") for r in responses)
+    await store.sessions.update_one(
+        {"_id": session_id},
+        {"$set": {"has_response": bool(responses), "negative_response": negative}},
+    )
     score = score_session(views, [Signal.from_dict(d) for d in docs], survey_negative=negative)
     counts = await _summarise(resources, session_id, page_views, docs, departments)
     await store.sessions.update_one(

@@ -9,15 +9,21 @@ from api.resources import Resources
 from workers.aggregate import recompute_day
 from workers.timeline import page_views_of
 
-AGGREGATE_FIELDS = ("sessions", "page_views", "frustrated_page_views", "signals")
 
 
 async def stored_events(resources: Resources, site_id: str) -> dict[str, int]:
-    """Events kept per stored chunk id."""
+    """Events kept per stored chunk, keyed ``<session>:<window>:<seq>`` as the tracker sent it."""
     chunks = await resources.store.event_chunks.find(
-        {"site_id": site_id}, projection={"hashes": 1}
+        {"site_id": site_id},
+        projection={"hashes": 1, "session_id": 1, "window_id": 1, "origin_window_id": 1, "seq": 1},
     ).to_list(None)
-    return {c["_id"]: len(c["hashes"]) for c in chunks}
+    counts: dict[str, int] = {}
+    for chunk in chunks:
+        window = chunk.get("origin_window_id") or chunk["window_id"]
+        key = f"{chunk['session_id']}:{window}:{chunk['seq']}"
+        assert key not in counts, f"batch {key} stored twice"
+        counts[key] = len(chunk["hashes"])
+    return counts
 
 
 async def assert_stored_exactly_once(
@@ -49,33 +55,44 @@ async def assert_sessions_rebuilt(resources: Resources, site_id: str) -> None:
         assert session["event_count"] == sum(len(pv.events) for pv in expected)
 
 
-async def expected_aggregates(resources: Resources, site_id: str) -> dict[str, dict[str, Any]]:
-    """Aggregate rows counted from scratch: page views, sessions and the signals collection."""
+def _row_key(doc: dict[str, Any]) -> tuple[str, str]:
+    return (doc["day"], doc["template"])
+
+
+async def expected_aggregates(resources: Resources, site_id: str) -> dict[tuple[str, str], Any]:
+    """Per (day, template), counted from scratch: page views, sessions, signals by kind."""
     store = resources.store
     views = await store.page_views.find({"site_id": site_id}).to_list(None)
     signals = await store.signals.find(
-        {"site_id": site_id, "false_positive": {"$ne": True}}, projection={"kind": 1, "page_view_id": 1}
+        {"site_id": site_id, "false_positive": {"$ne": True}},
+        projection={"kind": 1, "page_view_id": 1},
     ).to_list(None)
-    view_of = {v["_id"]: v for v in views}
     kinds_by_view: dict[str, Counter[str]] = {}
     for signal in signals:
         kinds_by_view.setdefault(signal.get("page_view_id") or "", Counter())[signal["kind"]] += 1
 
-    rows: dict[str, dict[str, Any]] = {}
-    sessions: dict[str, set[str]] = {}
-    for view in view_of.values():
-        row_id = f"{site_id}|{view['day']}|{view['template']}"
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for view in views:
         row = rows.setdefault(
-            row_id, {"page_views": 0, "frustrated_page_views": 0, "signals": Counter()}
+            _row_key(view), {"page_views": 0, "sessions": set(), "signals": Counter()}
         )
-        kinds = kinds_by_view.get(view["_id"], Counter())
         row["page_views"] += 1
-        row["frustrated_page_views"] += 1 if kinds else 0
-        row["signals"].update(kinds)
-        sessions.setdefault(row_id, set()).add(view["session_id"])
-    for row_id, row in rows.items():
-        row["sessions"] = len(sessions[row_id])
-        row["signals"] = dict(row["signals"])
+        row["sessions"].add(view["session_id"])
+        row["signals"].update(kinds_by_view.get(view["_id"], Counter()))
+    return {
+        key: {"page_views": r["page_views"], "sessions": len(r["sessions"]), "signals": r["signals"]}
+        for key, r in rows.items()
+    }
+
+
+def _summed(stored: list[dict[str, Any]]) -> dict[tuple[str, str], Any]:
+    """Stored rows (one per department) summed per (day, template); zero counts left out."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for doc in stored:
+        row = rows.setdefault(_row_key(doc), {"page_views": 0, "sessions": 0, "signals": Counter()})
+        row["page_views"] += doc["page_views"]
+        row["sessions"] += doc["sessions"]
+        row["signals"].update({k: n for k, n in (doc.get("signals") or {}).items() if n})
     return rows
 
 
@@ -83,11 +100,11 @@ async def assert_aggregates_exact(resources: Resources, site_id: str) -> list[di
     """Stored aggregates equal a count from scratch and a fresh recompute; returns them."""
     store = resources.store
     stored = await store.aggregates.find({"site_id": site_id}).sort("_id").to_list(None)
-    expected = await expected_aggregates(resources, site_id)
-    assert {d["_id"]: {f: d[f] for f in AGGREGATE_FIELDS} for d in stored} == expected
+    heatmaps = await store.heatmaps.find({"site_id": site_id}).sort("_id").to_list(None)
+    assert _summed(stored) == await expected_aggregates(resources, site_id)
 
     for day in sorted({d["day"] for d in stored}):
         await recompute_day(resources, site_id, day)
-    recomputed = await store.aggregates.find({"site_id": site_id}).sort("_id").to_list(None)
-    assert recomputed == stored
+    assert await store.aggregates.find({"site_id": site_id}).sort("_id").to_list(None) == stored
+    assert await store.heatmaps.find({"site_id": site_id}).sort("_id").to_list(None) == heatmaps
     return stored

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from api.logfilter import install_log_scrubbing
-from embedded import ValkeyServer
+pytest.register_assert_rewrite("tests.reliability.checks", "tests.reliability.stack")
+
+from api.logfilter import install_log_scrubbing  # noqa: E402 - after the rewrite hook
+from embedded import ValkeyServer  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,7 @@ from tests.reliability.stack import (
 )
 
 KILLS = 2
-SESSIONS = 5
+SESSIONS = 2
 
 
 async def batch_jobs_running(resources: Resources) -> int:

@@ -1,4 +1,4 @@
-"""Servers for the GraphQL tests: the shared API, plus API instances whose store client counts
+"""Servers for the GraphQL tests: the shared API, plus GraphQL servers whose store client counts
 its commands, or that run with production settings."""
 
 from __future__ import annotations
@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 import pytest
 import uvicorn
 from pymongo import AsyncMongoClient, monitoring
+from starlette.applications import Starlette
+from starlette.routing import Route, WebSocketRoute
 
 from api.auth import Role, create_api_key
 from api.resources import Resources
 from api.settings import Settings
 from embedded.process import free_loopback_port
 from storage.mongo import Store
+
+PRODUCTION_MAX_DEPTH = 4
 
 
 class CommandCounter(monitoring.CommandListener):
@@ -62,14 +66,24 @@ class ApiServer:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings, resources: Resources) -> AsyncIterator[str]:
-    """Run the API with ``resources`` on a loopback port; yield its base URL."""
-    from api.app import create_app
+async def serve_graphql(settings: Settings, store: Store) -> AsyncIterator[str]:
+    """Serve the GraphQL app alone (HTTP and WebSocket on /graphql) on a loopback port.
 
-    port = free_loopback_port()
-    config = uvicorn.Config(
-        create_app(settings, resources=resources), host="127.0.0.1", port=port, log_level="warning"
+    The full API's startup also creates indexes; a second createIndexes of several indexes at
+    once crashes FerretDB v1's connection (surveys.store.ensure_survey_indexes does that), so
+    these extra servers skip the startup and serve only what they test.
+    """
+    from schema.app import graphql_app
+
+    graphql = graphql_app(settings, store)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ]
     )
+    port = free_loopback_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -83,19 +97,14 @@ async def serve(settings: Settings, resources: Resources) -> AsyncIterator[str]:
         await task
 
 
-async def _server_with_counted_store(
-    settings: Settings, resources: Resources
-) -> AsyncIterator[ApiServer]:
+async def _server_with_counted_store(settings: Settings) -> AsyncIterator[ApiServer]:
     counter = CommandCounter()
     client: AsyncMongoClient[dict] = AsyncMongoClient(
         settings.mongodb_url, event_listeners=[counter], tz_aware=True
     )
     store = Store(client, settings.database)
-    own = Resources(
-        settings=settings, store=store, queue=resources.queue, raw_batches=resources.raw_batches
-    )
     try:
-        async with serve(settings, own) as url:
+        async with serve_graphql(settings, store) as url:
             yield ApiServer(url=url, store=store, counter=counter)
     finally:
         await client.close()
@@ -106,7 +115,7 @@ async def counted_api(
     settings: Settings, resources: Resources, keys: dict[str, str]
 ) -> AsyncIterator[ApiServer]:
     """The API in development mode, its store client counting every command."""
-    async for server in _server_with_counted_store(settings, resources):
+    async for server in _server_with_counted_store(settings):
         yield server
 
 
@@ -114,9 +123,11 @@ async def counted_api(
 async def production_api(
     settings: Settings, resources: Resources, keys: dict[str, str]
 ) -> AsyncIterator[ApiServer]:
-    """The API with ``environment = production``, on the same store."""
-    production = settings.model_copy(update={"environment": "production"})
-    async for server in _server_with_counted_store(production, resources):
+    """The API as an operator would run it: production, and a tighter depth limit."""
+    production = settings.model_copy(
+        update={"environment": "production", "graphql_max_depth": PRODUCTION_MAX_DEPTH}
+    )
+    async for server in _server_with_counted_store(production):
         yield server
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from api.auth import create_site
+from signals.model import SIGNAL_KINDS
 from storage.mongo import Store
 
 DAY_MS = 86_400_000
@@ -80,7 +81,7 @@ def page_view_doc(
     department: str | None = None,
     minute: int = 0,
     signal_counts: dict[str, int] | None = None,
-    clicks: list[list[float]] | None = None,
+    clicks: list[dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     started = session["started_at"] + minute * 60_000
     counts = signal_counts or {}
@@ -144,19 +145,42 @@ def aggregate_doc(
     signals: dict[str, int] | None = None,
     department: str | None = None,
 ) -> dict[str, Any]:
+    department = department or "unassigned"
     return {
-        "_id": f"{site_id}|{day}|{template}",
+        "_id": f"{site_id}|{day}|{template}|{department}",
+        "site": site_id,
         "site_id": site_id,
         "day": day,
         "template": template,
         "department": department,
         "sessions": page_views if sessions is None else sessions,
         "page_views": page_views,
+        "signals": {kind: (signals or {}).get(kind, 0) for kind in SIGNAL_KINDS},
+        "page_views_with_signal": frustrated,
         "frustrated_page_views": frustrated,
         "frustration_rate": frustrated / page_views if page_views else 0.0,
-        "signals": signals or {},
         "top_elements": [],
-        "heatmap": [],
+    }
+
+
+def heatmap_doc(
+    site_id: str,
+    day: str,
+    template: str,
+    viewport_class: str,
+    bins: dict[tuple[int, int], int],
+    bin_px: int = 40,
+) -> dict[str, Any]:
+    return {
+        "_id": f"{site_id}|{day}|{template}|{viewport_class}",
+        "site": site_id,
+        "site_id": site_id,
+        "day": day,
+        "template": template,
+        "viewport_class": viewport_class,
+        "bin_px": bin_px,
+        "clicks": sum(bins.values()),
+        "bins": [{"x": x, "y": y, "clicks": n} for (x, y), n in sorted(bins.items())],
     }
 
 

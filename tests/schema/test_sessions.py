@@ -66,9 +66,7 @@ async def site(resources: Resources) -> dict[str, Any]:
     return {"id": site_id, "sessions": {s["client_session_id"]: s for s in sessions}}
 
 
-async def ids(
-    client: httpx.AsyncClient, key: str, site_id: str, **variables: Any
-) -> list[str]:
+async def ids(client: httpx.AsyncClient, key: str, site_id: str, **variables: Any) -> list[str]:
     """Every session id over all pages, two per page, following the cursors."""
     found: list[str] = []
     after = None

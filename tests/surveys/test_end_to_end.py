@@ -19,7 +19,7 @@ from tests.surveys.public import ORIGIN, Site, create_survey, eligible, post
 SURVEY_QUERY = """
 query One($id: ID!) {
   survey(id: $id) {
-    id status languages
+    id status live languages
     question { type minValue maxValue texts { lang text } }
     followUp { maxValue question { type } }
     results {
@@ -96,13 +96,9 @@ async def test_survey_round_trip_from_graphql_to_tracker_and_back(
     assert collect.status_code == 202, collect.text
     await wait_processed(resources, [collect.json()["batch_id"]])
 
-    shown = await post(
-        client,
-        survey_id,
-        "shown",
-        site,
-        {"session_id": session, "visitor_id": visitor, "url": page},
-    )
+    # No URL sent: the showing takes the template of the window's latest stored page view.
+    ids = {"session_id": session, "visitor_id": visitor}
+    shown = await post(client, survey_id, "shown", site, ids)
     assert shown.status_code == 201, shown.text
     # Once shown in this session, the session cap keeps it from being offered again.
     assert await eligible(client, site, session, visitor, page) == []
@@ -127,7 +123,7 @@ async def test_survey_round_trip_from_graphql_to_tracker_and_back(
     result = await graphql(client, keys["analyst"], SURVEY_QUERY, {"id": survey_id})
     assert "errors" not in result, result
     survey = result["data"]["survey"]
-    assert survey["languages"] == ["en", "es"]
+    assert (survey["status"], survey["live"], survey["languages"]) == ("ACTIVE", True, ["en", "es"])
     assert survey["question"]["minValue"] == 1 and survey["question"]["maxValue"] == 5
 
     results = survey["results"]

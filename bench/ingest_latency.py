@@ -1,0 +1,151 @@
+"""Ingest latency: `/collect` p50 and p99 for 50-event batches at fixed request rates.
+
+    python -m bench.ingest_latency [--rates 100,250,500] [--duration-s 10] [--json out.json]
+
+Open loop: request i is due at start + i / rate whatever happened to the earlier ones, and its
+latency counts from when it was due, so a stalled server cannot hide its queue (coordinated
+omission). The API runs alone (no worker: accepted batches wait in Valkey), as a uvicorn
+subprocess on loopback. Baseline: `GET /healthz` at the same rates, right before each rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import time
+from typing import Any
+
+import httpx
+
+from bench.common import JSON, Stack, body_of, new_site, percentile, print_header, write_json
+from bench.generator import cut_batches, generate
+
+MODULE = "bench.ingest_latency"
+BATCH_EVENTS = 50
+TARGET_P99_MS = 25.0
+TARGET_RATE = 500
+
+
+def bodies_of_50(site_key: str, sessions: int = 40, seed: int = 7) -> list[bytes]:
+    """Request bodies of exactly 50 events each, cut from generated sessions."""
+    batches = [
+        b
+        for s in generate(sessions, seed, prefix="lat")
+        for b in cut_batches(s, site_key, max_events=BATCH_EVENTS, max_ms=10**9)
+        if len(b["events"]) == BATCH_EVENTS
+    ]
+    return [body_of(b) for b in batches]
+
+
+async def open_loop(
+    client: httpx.AsyncClient, bodies: list[bytes] | None, rate: float, duration_s: float
+) -> dict[str, Any]:
+    """Requests at ``rate`` per second for ``duration_s``; GET /healthz when ``bodies`` is None."""
+    count = max(1, int(rate * duration_s))
+    due_latency_ms: list[float] = []
+    send_latency_ms: list[float] = []
+    failures = 0
+    cycle = itertools.cycle(bodies or [b""])
+
+    async def one(due: float, body: bytes) -> None:
+        nonlocal failures
+        sent = time.perf_counter()
+        try:
+            if bodies is None:
+                response = await client.get("/healthz")
+            else:
+                response = await client.post("/collect", content=body, headers=JSON)
+            ok = response.status_code in (200, 202)
+        except httpx.HTTPError:
+            ok = False
+        done = time.perf_counter()
+        if not ok:
+            failures += 1
+            return
+        due_latency_ms.append((done - due) * 1000)
+        send_latency_ms.append((done - sent) * 1000)
+
+    tasks = []
+    start = time.perf_counter() + 0.05
+    for i in range(count):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(due, next(cycle))))
+    last_sent = time.perf_counter()
+    await asyncio.gather(*tasks)
+    return {
+        "rate": rate,
+        "requests": count,
+        "failures": failures,
+        "achieved_rate": count / max(last_sent - start, 1e-9),
+        "p50_ms": percentile(due_latency_ms, 50),
+        "p99_ms": percentile(due_latency_ms, 99),
+        "max_ms": max(due_latency_ms, default=float("nan")),
+        "p99_from_send_ms": percentile(send_latency_ms, 99),
+    }
+
+
+async def measure(
+    api_url: str, bodies: list[bytes], rates: list[float], duration_s: float
+) -> list[dict[str, Any]]:
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    rows = []
+    async with httpx.AsyncClient(base_url=api_url, limits=limits, timeout=30) as client:
+        await open_loop(client, bodies, 50, 1)  # warm-up: connections, caches, site key lookup
+        for rate in rates:
+            baseline = await open_loop(client, None, rate, duration_s)
+            collect = await open_loop(client, bodies, rate, duration_s)
+            rows.append({"rate": rate, "healthz": baseline, "collect": collect})
+    return rows
+
+
+def print_rows(rows: list[dict[str, Any]], body_kb: float) -> None:
+    print(f"50-event batches, {body_kb:.1f} KB per body on average; open loop, API alone")
+    print(
+        f"{'req/s':>6} {'':9}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'achieved':>10}{'failed':>8}"
+    )
+    for row in rows:
+        for name in ("healthz", "collect"):
+            r = row[name]
+            print(
+                f"{row['rate']:>6.0f} {name:9}{r['p50_ms']:>8.1f}{r['p99_ms']:>8.1f}"
+                f"{r['max_ms']:>8.1f}{r['achieved_rate']:>10.0f}{r['failures']:>8}"
+            )
+    at_target = [r for r in rows if r["rate"] == TARGET_RATE]
+    if at_target:
+        p99 = at_target[0]["collect"]["p99_ms"]
+        verdict = "met" if p99 < TARGET_P99_MS else f"missed by {p99 - TARGET_P99_MS:.1f} ms"
+        print(f"target p99 < {TARGET_P99_MS:.0f} ms at {TARGET_RATE} req/s: {verdict}")
+
+
+def run(stack: Stack, rates: list[float], duration_s: float) -> dict[str, Any]:
+    """On a stack whose API runs (and whose workers do not)."""
+    site_key = asyncio.run(new_site(stack, "latency"))
+    bodies = bodies_of_50(site_key)
+    rows = asyncio.run(measure(stack.api_url, bodies, rates, duration_s))
+    return {"body_kb": statistics.fmean(len(b) for b in bodies) / 1024, "rows": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rates", default="100,250,500", help="requests per second, comma separated"
+    )
+    parser.add_argument("--duration-s", type=float, default=10, help="per rate and endpoint")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    info = print_header("Ingest latency at fixed request rates", MODULE)
+    with Stack() as stack:
+        stack.start_api()
+        result = run(stack, [float(r) for r in args.rates.split(",")], args.duration_s)
+    print_rows(result["rows"], result["body_kb"])
+    write_json(args.json, {"machine": info, **result})
+
+
+if __name__ == "__main__":
+    main()

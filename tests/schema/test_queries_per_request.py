@@ -1,0 +1,99 @@
+"""No N+1: the store queries behind a page of sessions are a small constant, counted by a
+command listener on the server's own store client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from api.resources import Resources
+from tests.schema.conftest import ApiServer
+from tests.schema.seed import new_site, page_view_doc, response_doc, session_doc, signal_doc
+from tests.schema.test_safety import post
+
+DAY = "2024-09-01"
+PAGE = """
+query P($site: String!, $first: Int!) {
+  sessions(siteId: $site, first: $first) {
+    edges { node {
+      id score signalCounts { kind count }
+      pageViews { id template signalCounts { kind count } }
+      signals { kind ts selector }
+      surveyResponses { id surveyId }
+    } }
+  }
+}
+"""
+SHORTLIST = """
+query S($site: String!) {
+  replayShortlist(siteId: $site, range: {from: "2024-09-01", to: "2024-09-01"}, perGroup: 50) {
+    size representative { id pageViews { id } } sessions { id signals { kind } }
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+async def site(resources: Resources) -> str:
+    """60 sessions, each with two page views and a rage click; every third one answered."""
+    store = resources.store
+    site_id = await new_site(store)
+    sessions, views, signals, responses = [], [], [], []
+    for i in range(60):
+        s = session_doc(site_id, f"s{i:02d}", DAY, hour=i % 24, score=float(i % 7) + 1,
+                        signal_counts={"rage_click": 1})  # fmt: skip
+        first = page_view_doc(s, 0, "/water/pay", signal_counts={"rage_click": 1})
+        views += [first, page_view_doc(s, 1, "/water/done", minute=1)]
+        signals.append(signal_doc(first, "rage_click"))
+        if i % 3 == 0:
+            responses.append(response_doc(s, "sv_1", s["started_at"] + 5000))
+        sessions.append(s)
+    await store.sessions.insert_many(sessions)
+    await store.page_views.insert_many(views)
+    await store.signals.insert_many(signals)
+    await store.responses.insert_many(responses)
+    return site_id
+
+
+async def reads_for(
+    server: ApiServer, key: str, query: str, variables: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, int]]:
+    await post(server.url, key, "{ version }")  # authenticate once; the key is cached after
+    server.counter.reset()
+    result = await post(server.url, key, query, variables)
+    return result, dict(server.counter.reads())
+
+
+async def test_a_page_of_50_sessions_with_their_children_takes_four_store_reads(
+    counted_api: ApiServer, keys: dict[str, str], site: str
+) -> None:
+    result, reads = await reads_for(counted_api, keys["analyst"], PAGE, {"site": site, "first": 50})
+
+    edges = result["data"]["sessions"]["edges"]
+    assert len(edges) == 50
+    assert all(len(e["node"]["pageViews"]) == 2 and len(e["node"]["signals"]) == 1 for e in edges)
+    answered = [e for e in edges if int(e["node"]["id"].rsplit(":s", 1)[1]) % 3 == 0]
+    assert [len(e["node"]["surveyResponses"]) for e in answered] == [1] * len(answered)
+    assert sum(len(e["node"]["surveyResponses"]) for e in edges) == len(answered) > 10
+    assert reads == {"sessions": 1, "page_views": 1, "signals": 1, "responses": 1}
+
+
+async def test_store_reads_do_not_grow_with_the_page_size(
+    counted_api: ApiServer, keys: dict[str, str], site: str
+) -> None:
+    _, small = await reads_for(counted_api, keys["analyst"], PAGE, {"site": site, "first": 5})
+    _, large = await reads_for(counted_api, keys["analyst"], PAGE, {"site": site, "first": 50})
+
+    assert small == large
+
+
+async def test_the_shortlist_loads_its_sessions_children_in_one_read_each(
+    counted_api: ApiServer, keys: dict[str, str], site: str
+) -> None:
+    result, reads = await reads_for(counted_api, keys["analyst"], SHORTLIST, {"site": site})
+
+    [group] = result["data"]["replayShortlist"]
+    assert group["size"] == 60 and len(group["sessions"]) == 50
+    # Page views and signals were loaded once for the grouping and reused by the fields.
+    assert reads == {"sessions": 1, "page_views": 1, "signals": 1}
