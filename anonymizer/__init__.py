@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from anonymizer.client import reduce_user_agent, truncate_ip
@@ -24,14 +25,16 @@ __all__ = [
 ]
 
 _default: Redactor | None = None
+_default_lock = threading.Lock()
 
 
 def default_redactor() -> Redactor:
     """The process-wide redactor with the default model and policy, built on first use."""
     global _default
-    if _default is None:
-        _default = Redactor()
-    return _default
+    with _default_lock:
+        if _default is None:
+            _default = Redactor()
+        return _default
 
 
 def redact_text(text: str, kind: str = "text", context: tuple[str, ...] = ()) -> str:

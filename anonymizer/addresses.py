@@ -21,7 +21,10 @@ _BLOCK_LINE_RE = regex.compile(
 )
 # Comma-separated places after an address on the same line: ", Monte Gil, Canada".
 _PLACE_TAIL_RE = regex.compile(r"(?:,[ \t]*\p{Lu}[\w'’.-]*(?:[ \t]+\p{Lu}[\w'’.-]*){0,2}){1,3}")
-_UNIT = r"(?:,?\s*(?:apt|apartment|suite|ste|unit|room|rm|floor|fl|bldg|building|#)\.?\s*#?\s*[\w-]{1,6})"
+_UNIT = (
+    r"(?:,?\s*(?:apt|apartment|suite|ste|unit|room|rm|floor|fl|bldg|building|#)\.?\s*#?\s*"
+    r"[\w-]{1,6})"
+)
 
 
 def extend_over_lines(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
@@ -39,7 +42,7 @@ def extend_over_lines(text: str, results: list[RecognizerResult]) -> list[Recogn
 
 
 class StreetAddressRecognizer(GuardedPatternRecognizer):
-    """US street addresses: number, optional direction, 1-4 name words, street type, unit; PO boxes."""
+    """US street addresses (number, direction, 1-4 name words, street type, unit) and PO boxes."""
 
     PATTERNS = [
         Pattern(
@@ -50,7 +53,7 @@ class StreetAddressRecognizer(GuardedPatternRecognizer):
             rf"(?:\s+(?:n|s|e|w|ne|nw|se|sw)\b\.?)?{_UNIT}?",
             0.6,
         ),
-        Pattern("unit", rf"(?i)\b(?:apt|apartment|suite|ste|unit)\.?\s*#?\s*\d[\w-]{{0,5}}\b", 0.4),
+        Pattern("unit", r"(?i)\b(?:apt|apartment|suite|ste|unit)\.?\s*#?\s*\d[\w-]{0,5}\b", 0.4),
         Pattern("po box", r"(?i)\bp\.?\s?o\.?\s*box\s+\d{1,6}\b", 0.7),
     ]
 
@@ -100,7 +103,6 @@ class ZipCodeRecognizer(GuardedPatternRecognizer):
         )
 
 
-
 # Street words of other languages, written before the house number ("Nassaustraat 123").
 _FOREIGN_STREET = (
     r"[^\W\d_][\w'’-]*(?:straat|strasse|straße|gasse|weg|laan|plein|gata|gatan|gade|vej|veien|"
@@ -122,13 +124,15 @@ class AddressBlockRecognizer(GuardedPatternRecognizer):
         ),
         Pattern(
             "two numbers then words",
-            r"(?<![\w.,-])\d{1,5}[ \t]+\d{1,5}[ \t]+[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}",
+            r"(?<![\w.,-])\d{1,5}[ \t]+\d{1,5}[ \t]+[^\W\d_][\w'’.-]*"
+            r"(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}",
             0.5,
         ),
         Pattern(
             "street word first",
-            r"(?i)(?<![\w.,-])\d{1,5}[ \t]+(?:\d{1,5}[ \t]+)?(?:rue|calle|via|avenida|rua|chemin|camino|"
-            r"praça|piazza|viale|boulevard|avenue)[ \t]+[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2}",
+            r"(?i)(?<![\w.,-])\d{1,5}[ \t]+(?:\d{1,5}[ \t]+)?(?:rue|calle|via|avenida|rua|chemin|"
+            r"camino|praça|piazza|viale|boulevard|avenue)[ \t]+[^\W\d_][\w'’.-]*"
+            r"(?:[ \t]+[^\W\d_][\w'’.-]*){0,2}",
             0.6,
         ),
         Pattern(

@@ -14,7 +14,8 @@ ALLOW_PATTERNS: tuple[regex.Pattern[str], ...] = tuple(
         r"\d{1,4}\s*(?:of|/)\s*\d{1,6}\b",
         # Freshness labels: "updated today", "posted 3 days ago".
         r"(?i)\b(?:last\s+)?(?:updated|posted|modified|published|edited|created|reviewed)\s+"
-        r"(?:today|yesterday|just now|\d{1,3}\s+(?:second|minute|hour|day|week|month|year)s?\s+ago)",
+        r"(?:today|yesterday|just now|"
+        r"\d{1,3}\s+(?:second|minute|hour|day|week|month|year)s?\s+ago)",
         # Amounts and order numbers with decimals: "1607635102.00", "-0.96", "$1,200.50".
         r"(?<![\d.,])[-+$]?\d[\d,]*\.\d{1,2}(?![\d.])",
         # Error class names: "TypeError", "HTTPException".

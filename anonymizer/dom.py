@@ -106,7 +106,9 @@ class DomRedactor:
             out["data"] = self.incremental(data)
         elif kind == META:
             href = data.get("href")
-            out["data"] = {**data, "href": self.texts.urls.redact(href, self.audit)} if href else data
+            out["data"] = (
+                {**data, "href": self.texts.urls.redact(href, self.audit)} if href else data
+            )
         elif kind in (CUSTOM, PLUGIN):
             out["data"] = self.strings(data, "error" if kind == PLUGIN else "text")
         return out
@@ -163,7 +165,8 @@ class DomRedactor:
         if parent_id is not None:
             self.state.parents[node_id] = parent_id
         if node.get("type") == ELEMENT:
-            attrs = node.get("attributes") if isinstance(node.get("attributes"), dict) else {}
+            raw = node.get("attributes")
+            attrs: dict[str, Any] = raw if isinstance(raw, dict) else {}
             info = self.state.element(node_id, str(node.get("tagName", "")), attrs)
             out["attributes"] = self.attrs(info, attrs)
         elif node.get("type") == TEXT and isinstance(node.get("textContent"), str):
@@ -184,7 +187,7 @@ class DomRedactor:
             out[key] = ""
         elif parent_tag == "style":
             out[key] = strip_css_data_urls(value, self.audit, "css")
-        elif parent_tag in ("textarea", "input"):
+        elif parent_tag in ("textarea", "input") and parent_id is not None:
             out[key] = self.input_value(self.state.fields.get(parent_id), value, "rrweb_text")
         else:
             out[key] = value

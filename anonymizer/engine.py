@@ -13,6 +13,7 @@ import tldextract
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+from spacy.language import Language
 
 from anonymizer.addresses import AddressBlockRecognizer
 from anonymizer.names import CensusNameRecognizer, ProperNounRecognizer
@@ -23,7 +24,9 @@ logger = logging.getLogger(__name__)
 
 # The parser is not used by Presidio or by us; leaving it out saves load and run time.
 EXCLUDED_PIPES = ("parser",)
-WARM_UP_TEXT = "Call Jane Roe at (555) 010-0199 or jane@example.com, 1 Main St, card 4111111111111111."
+WARM_UP_TEXT = (
+    "Call Jane Roe at (555) 010-0199 or jane@example.com, 1 Main St, card 4111111111111111."
+)
 
 
 class EngineError(Exception):
@@ -31,17 +34,18 @@ class EngineError(Exception):
 
 
 class OfflineSpacyNlpEngine(SpacyNlpEngine):
-    """SpacyNlpEngine that loads an installed model only; Presidio's would download a missing one."""
+    """SpacyNlpEngine loading installed models only (Presidio's downloads a missing one)."""
 
     def load(self) -> None:
         """Load each configured model without its parser; never download."""
-        self.nlp = {}
+        self.loaded: dict[str, Language] = {}
         for model in self.models:
             name = model["model_name"]
             try:
-                self.nlp[model["lang_code"]] = spacy.load(name, exclude=list(EXCLUDED_PIPES))
+                self.loaded[model["lang_code"]] = spacy.load(name, exclude=list(EXCLUDED_PIPES))
             except OSError as err:
                 raise EngineError(f"spaCy model {name!r} is not installed") from err
+        self.nlp = self.loaded  # type: ignore[assignment]
 
 
 def turn_off_suffix_download() -> None:
@@ -58,18 +62,20 @@ class Engine:
     """The built analyzer and what the audit says about it."""
 
     analyzer: AnalyzerEngine
-    nlp: spacy.language.Language
+    nlp_engine: OfflineSpacyNlpEngine
+    nlp: Language
     names: CensusNameRecognizer
     model_name: str
     versions: dict[str, str]
     startup_ms: float
 
 
-def english_words(nlp: spacy.language.Language) -> frozenset[str]:
+def english_words(nlp: Language) -> frozenset[str]:
     """Everyday English words: the WordNet lemma index inside the model's lemmatizer."""
     try:
-        index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
-    except (KeyError, ValueError):
+        lemmatizer = nlp.get_pipe("lemmatizer")
+        index = lemmatizer.lookups.get_table("lemma_index")  # type: ignore[attr-defined]
+    except (KeyError, ValueError, AttributeError):
         # A model without lookup tables: the name recognizer then trusts capitalisation alone.
         return frozenset()
     return frozenset(word for pos in index.keys() for word in index[pos] if "_" not in word)
@@ -102,7 +108,8 @@ def build_engine(model_name: str, config: PolicyConfig) -> Engine:
     registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON", "LOCATION"]))
     for recognizer in pattern_recognizers():
         registry.add_recognizer(recognizer)
-    words = english_words(nlp_engine.nlp["en"])
+    nlp = nlp_engine.loaded["en"]
+    words = english_words(nlp)
     names = CensusNameRecognizer(words)
     registry.add_recognizer(names)
     registry.add_recognizer(ProperNounRecognizer(words))
@@ -112,7 +119,6 @@ def build_engine(model_name: str, config: PolicyConfig) -> Engine:
     # Compile every pattern now, so no field pays for it inside its time budget.
     analyzer.analyze(WARM_UP_TEXT, language="en")
 
-    nlp = nlp_engine.nlp["en"]
     versions = {
         "presidio_analyzer": _version("presidio_analyzer"),
         "spacy": spacy.__version__,
@@ -121,7 +127,7 @@ def build_engine(model_name: str, config: PolicyConfig) -> Engine:
     }
     startup_ms = (time.perf_counter() - started) * 1000
     logger.info("redaction engine built in %.0f ms (model %s)", startup_ms, model_name)
-    return Engine(analyzer, nlp, names, model_name, versions, startup_ms)
+    return Engine(analyzer, nlp_engine, nlp, names, model_name, versions, startup_ms)
 
 
 _engines: dict[tuple[str, str], Engine] = {}

@@ -86,7 +86,7 @@ class EventRedactor:
         target = event.get("target") or {}
         known = self.dom.state.fields.get(event.get("node", -1)) if event.get("node") else None
         attrs = {k: v for k, v in (target.get("attrs") or {}).items() if isinstance(v, str)}
-        info = FieldInfo(
+        info: FieldInfo | None = FieldInfo(
             tag=str(target.get("tag", "") or (known.tag if known else "")),
             attrs={**(known.attrs if known else {}), **attrs},
             ever_password=bool(known and known.ever_password),

@@ -12,6 +12,7 @@ import regex
 from presidio_analyzer import (
     AnalysisExplanation,
     EntityRecognizer,
+    Pattern,
     PatternRecognizer,
     RecognizerResult,
 )
@@ -60,6 +61,9 @@ class GuardedPatternRecognizer(PatternRecognizer):
     here a timeout raises `FieldTimeoutError` so the whole field is masked instead.
     """
 
+    patterns: list[Pattern]
+    name: str
+
     def analyze(
         self,
         text: str,
@@ -68,7 +72,7 @@ class GuardedPatternRecognizer(PatternRecognizer):
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
         """Run every pattern under the field deadline."""
-        flags = regex_flags if regex_flags else self.global_regex_flags
+        flags: Any = regex_flags if regex_flags else self.global_regex_flags
         results: list[RecognizerResult] = []
         for pattern in self.patterns:
             if not pattern.compiled_regex or pattern.compiled_with_flags != flags:

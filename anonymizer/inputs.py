@@ -52,7 +52,11 @@ def decide(info: FieldInfo | None, config: PolicyConfig, site: SitePolicy | None
     autocomplete = attrs.get("autocomplete", "").lower()
     if info.ever_password or field_type in HARD_DROP_TYPES or info.tag.lower() in HARD_DROP_TAGS:
         return DROP
-    if "cc-" in autocomplete or autocomplete in ("new-password", "current-password", "one-time-code"):
+    if "cc-" in autocomplete or autocomplete in (
+        "new-password",
+        "current-password",
+        "one-time-code",
+    ):
         return DROP
 
     names = [attrs.get(key, "") for key in ("name", "id", "autocomplete") if attrs.get(key)]

@@ -15,7 +15,10 @@ from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerRe
 
 from anonymizer.guard import finditer
 
-CAPITALIZED_RUN_RE = regex.compile(r"\b[A-Z][A-Za-z'’]+(?:-[A-Z][A-Za-z'’]+)?(?:[ \t]+[A-Z][A-Za-z'’]+(?:-[A-Z][A-Za-z'’]+)?){0,3}\b")
+CAPITALIZED_RUN_RE = regex.compile(
+    r"\b[A-Z][A-Za-z'’]+(?:-[A-Z][A-Za-z'’]+)?"
+    r"(?:[ \t]+[A-Z][A-Za-z'’]+(?:-[A-Z][A-Za-z'’]+)?){0,3}\b"
+)
 TITLE_NAME_RE = regex.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Officer|Sgt|Judge|Councilmember|Councilwoman|Councilman)\.?"
     r"[ \t]+(?:[A-Z][a-z'’]+|[a-z]{3,})(?:[ \t]+[A-Z][a-z'’]+)?\b",
@@ -35,27 +38,166 @@ VOCATIVE_RE = regex.compile(
 # First names that are also everyday interface words.
 COMMON_FIRST_NAMES = frozenset(
     {
-        "will", "mark", "grace", "june", "may", "april", "august", "bill", "art", "pat", "rose",
-        "lane", "hope", "joy", "faith", "dawn", "summer", "page", "chase", "jack", "sign", "don",
-        "guy", "lee", "ray", "major", "sterling", "hunter", "tag", "case", "rich", "frank", "gay",
-        "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "herb",
-        "penny", "ruby", "crystal", "amber", "ivy", "holly", "iris", "lily", "olive", "pearl",
-        "royal", "king", "prince", "duke", "earl", "miles", "dale", "glen", "forest", "cliff",
-        "park", "more", "long", "young", "see", "view", "love", "do", "so", "in", "an", "in",
-        "christian", "jewel", "star", "sky", "river", "rain", "storm", "winter", "autumn", "an",
-        "general", "angel", "joan", "sam", "max", "robin", "bob", "bud", "buck", "cash", "price",
+        "will",
+        "mark",
+        "grace",
+        "june",
+        "may",
+        "april",
+        "august",
+        "bill",
+        "art",
+        "pat",
+        "rose",
+        "lane",
+        "hope",
+        "joy",
+        "faith",
+        "dawn",
+        "summer",
+        "page",
+        "chase",
+        "jack",
+        "sign",
+        "don",
+        "guy",
+        "lee",
+        "ray",
+        "major",
+        "sterling",
+        "hunter",
+        "tag",
+        "case",
+        "rich",
+        "frank",
+        "gay",
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "herb",
+        "penny",
+        "ruby",
+        "crystal",
+        "amber",
+        "ivy",
+        "holly",
+        "iris",
+        "lily",
+        "olive",
+        "pearl",
+        "royal",
+        "king",
+        "prince",
+        "duke",
+        "earl",
+        "miles",
+        "dale",
+        "glen",
+        "forest",
+        "cliff",
+        "park",
+        "more",
+        "long",
+        "young",
+        "see",
+        "view",
+        "love",
+        "do",
+        "so",
+        "in",
+        "an",
+        "christian",
+        "jewel",
+        "star",
+        "sky",
+        "river",
+        "rain",
+        "storm",
+        "winter",
+        "autumn",
+        "general",
+        "angel",
+        "joan",
+        "sam",
+        "max",
+        "robin",
+        "bob",
+        "bud",
+        "buck",
+        "cash",
+        "price",
     }
 )
 # Words after which a capitalized run is a place or an organisation, not a person.
 PLACE_WORDS = frozenset(
     {
-        "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive", "dr", "lane",
-        "ln", "way", "court", "ct", "place", "pl", "park", "hall", "center", "centre", "library",
-        "school", "county", "city", "department", "office", "station", "bridge", "square",
-        "plaza", "building", "tower", "river", "lake", "creek", "hill", "hills", "heights",
-        "valley", "beach", "bay", "island", "airport", "hospital", "church", "college",
-        "university", "academy", "museum", "theater", "theatre", "stadium", "field", "gardens",
-        "day", "act", "fund", "program", "project", "foundation", "memorial", "terrace",
+        "street",
+        "st",
+        "avenue",
+        "ave",
+        "road",
+        "rd",
+        "boulevard",
+        "blvd",
+        "drive",
+        "dr",
+        "lane",
+        "ln",
+        "way",
+        "court",
+        "ct",
+        "place",
+        "pl",
+        "park",
+        "hall",
+        "center",
+        "centre",
+        "library",
+        "school",
+        "county",
+        "city",
+        "department",
+        "office",
+        "station",
+        "bridge",
+        "square",
+        "plaza",
+        "building",
+        "tower",
+        "river",
+        "lake",
+        "creek",
+        "hill",
+        "hills",
+        "heights",
+        "valley",
+        "beach",
+        "bay",
+        "island",
+        "airport",
+        "hospital",
+        "church",
+        "college",
+        "university",
+        "academy",
+        "museum",
+        "theater",
+        "theatre",
+        "stadium",
+        "field",
+        "gardens",
+        "day",
+        "act",
+        "fund",
+        "program",
+        "project",
+        "foundation",
+        "memorial",
+        "terrace",
     }
 )
 
@@ -75,6 +217,8 @@ def census_names() -> tuple[frozenset[str], frozenset[str]]:
 class CensusNameRecognizer(LocalRecognizer):
     """PERSON from census first/last names and titles; ordinary English words are skipped."""
 
+    name: str
+
     def __init__(self, english_words: frozenset[str]) -> None:
         self.english_words = english_words
         self.first, self.last = census_names()
@@ -89,7 +233,9 @@ class CensusNameRecognizer(LocalRecognizer):
 
     def is_word(self, word: str) -> bool:
         """An everyday English word (or its plural)."""
-        return word in self.english_words or (word.endswith("s") and word[:-1] in self.english_words)
+        return word in self.english_words or (
+            word.endswith("s") and word[:-1] in self.english_words
+        )
 
     def has_name_word(self, span: str) -> bool:
         """Some word of `span` is a census first or last name and not an everyday English word."""
@@ -117,7 +263,9 @@ class CensusNameRecognizer(LocalRecognizer):
             return 0.6
         return 0.0
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: object = None
+    ) -> list[RecognizerResult]:
         """Find names in capitalized runs (every 2-3 word window) and after titles."""
         results: list[RecognizerResult] = []
         for match in finditer(CAPITALIZED_RUN_RE, text):
@@ -134,7 +282,10 @@ class CensusNameRecognizer(LocalRecognizer):
             results.append(self._result(match.start(), match.end(), 0.7))
         for pattern in (CUE_NAME_RE, VOCATIVE_RE):
             for match in finditer(pattern, text):
-                words = [w.lower().removesuffix("'s").removesuffix("’s") for w in match.group("name").split()]
+                words = [
+                    w.lower().removesuffix("'s").removesuffix("’s")
+                    for w in match.group("name").split()
+                ]
                 if not all(self.is_word(w) for w in words):
                     results.append(self._result(match.start("name"), match.end("name"), 0.6))
         return results
@@ -160,6 +311,8 @@ class ProperNounRecognizer(LocalRecognizer):
     over-redacting a rare place or brand name is the lesser harm.
     """
 
+    name: str
+
     def __init__(self, english_words: frozenset[str]) -> None:
         self.english_words = english_words
         super().__init__(supported_entities=["PERSON"], name="ProperNounRecognizer")
@@ -167,7 +320,9 @@ class ProperNounRecognizer(LocalRecognizer):
     def load(self) -> None:
         """Nothing to load."""
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: object = None
+    ) -> list[RecognizerResult]:
         """One finding per run of unknown proper nouns."""
         doc = getattr(nlp_artifacts, "tokens", None)
         if doc is None:
@@ -177,7 +332,9 @@ class ProperNounRecognizer(LocalRecognizer):
             word = token.text.lower()
             if token.pos_ != "PROPN" or not token.is_alpha or len(word) < 3 or token.is_lower:
                 continue
-            if word in self.english_words or (word.endswith("s") and word[:-1] in self.english_words):
+            if word in self.english_words or (
+                word.endswith("s") and word[:-1] in self.english_words
+            ):
                 continue
             if results and results[-1].end >= token.idx - 1:
                 results[-1].end = token.idx + len(token.text)

@@ -69,7 +69,7 @@ class EmailPatternRecognizer(GuardedPatternRecognizer):
     PATTERNS = [
         Pattern(
             "email",
-            r"(?<![\w.%+-])[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*"
+            r"(?<![\w.%+-])[\w!#$%*+?^{|}~-]+(?:\.[\w!#$%*+?^{|}~-]+)*"
             r"(?:@|%40|%2540)(?:\[?[\d.]{7,15}\]?|[\w](?:[\w-]*[\w])?(?:\.[\w](?:[\w-]*[\w])?)+)",
             0.5,
         ),
@@ -95,7 +95,7 @@ _WORD = r"[a-z0-9][a-z0-9_+\-]*"
 
 
 class SpelledEmailRecognizer(GuardedPatternRecognizer):
-    """Emails written out to dodge filters: "jane dot roe at example dot com", "jane[at]x[dot]org"."""
+    """Emails written out: "jane dot roe at example dot com", "jane[at]x[dot]org"."""
 
     PATTERNS = [
         Pattern(
@@ -175,7 +175,8 @@ class PhonePatternRecognizer(GuardedPatternRecognizer):
         ),
         Pattern(
             "phone parenthesised area",
-            r"(?<![\w(])\(\d{2,4}\)[ .\-]?\d{3,4}(?:[ .\-]?\d{3,4})?(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)",
+            r"(?<![\w(])\(\d{2,4}\)[ .\-]?\d{3,4}(?:[ .\-]?\d{3,4})?"
+            r"(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)",
             0.6,
         ),
         Pattern(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from anonymizer.audit import Audit
 from anonymizer.dom import DomRedactor
@@ -30,7 +30,7 @@ class RedactionResult:
 
 
 class Redactor:
-    """Applies the versioned policy. Build one per process; `redact_batch` is synchronous CPU work."""
+    """Applies the versioned policy; one per process. `redact_batch` is synchronous CPU work."""
 
     def __init__(self, model_name: str = DEFAULT_MODEL, config: PolicyConfig | None = None) -> None:
         self.config = config or PolicyConfig()
@@ -57,9 +57,11 @@ class Redactor:
         audit = Audit()
         slots = Slots()
         dom = DomRedactor(self.texts, self.config, site_policy, slots, audit)
-        new_rrweb = [dom.event(event) if isinstance(event, dict) else event for event in rrweb_events]
+        new_rrweb = [
+            dom.event(event) if isinstance(event, dict) else event for event in rrweb_events
+        ]
         analytics = EventRedactor(dom, slots)
-        new_events: list[Event] = [analytics.event(event) for event in events]  # type: ignore[misc]
+        new_events = [cast(Event, analytics.event(cast(dict[str, Any], e))) for e in events]
         slots.fill(self.texts, audit)
         logger.debug(
             "redacted %d events and %d rrweb events, %d changes",

@@ -157,7 +157,7 @@ class TextRedactor:
         Outside survey text a PERSON from NER is kept only when a name word backs it up, so
         texts without any name word skip the model.
         """
-        nlp_engine = self.engine.analyzer.nlp_engine
+        nlp_engine = self.engine.nlp_engine
         needs_ner = [
             kind == "survey" or (kind in NER_KINDS and self.engine.names.has_name_word(text))
             for text in texts
@@ -208,7 +208,7 @@ class TextRedactor:
         )
         regions = allowed_regions(text)
         findings = [
-            Finding(r.start, r.end, r.entity_type, _recognizer(r), r.score)
+            Finding(r.start, _trim_possessive(text, r), r.entity_type, _recognizer(r), r.score)
             for r in results
             if self._keep(r, text, kind, regions, url_spans)
         ]
@@ -242,7 +242,11 @@ class TextRedactor:
         if recognizer in SURVEY_ONLY_RECOGNIZERS and kind != "survey":
             return False
         span = text[result.start : result.end]
-        if recognizer == "SpacyRecognizer" and span.islower() and not self.engine.names.mentions_name(span):
+        if (
+            recognizer == "SpacyRecognizer"
+            and span.islower()
+            and not self.engine.names.mentions_name(span)
+        ):
             # NER tags on all-lowercase words are mostly noise ("suffix" as a place).
             return False
         if result.entity_type != "PERSON" or kind == "survey":
@@ -256,6 +260,13 @@ class TextRedactor:
             strong = result.score >= self.config.error_person_min_score
             return strong and len(words) >= 2 and all(NAME_WORD_RE.fullmatch(w) for w in words)
         return True
+
+
+def _trim_possessive(text: str, result: RecognizerResult) -> int:
+    """End of a name without its possessive "'s", so "Jane Roe's" keeps the "'s"."""
+    if result.entity_type == "PERSON" and text[result.end - 2 : result.end] in ("'s", "’s"):
+        return result.end - 2
+    return result.end
 
 
 def _recognizer(result: RecognizerResult) -> str:

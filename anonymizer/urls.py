@@ -65,7 +65,9 @@ class UrlRedactor:
         self.analyze_value = analyze_value
         self.allowed_keys = frozenset(config.url_allowed_keys)
 
-    def redact(self, url: str, audit: Audit, extra_allowed_keys: frozenset[str] = frozenset()) -> str:
+    def redact(
+        self, url: str, audit: Audit, extra_allowed_keys: frozenset[str] = frozenset()
+    ) -> str:
         """Redact one URL (absolute or relative); never replaces it as a whole."""
         if not url:
             return url

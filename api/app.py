@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 TRACKER_BUNDLE = PROJECT_ROOT / "tracker" / "dist" / "stuckpoint.js"
 DEMO_SITE = PROJECT_ROOT / "demo"
+CONSOLE_DIST = PROJECT_ROOT / "console" / "dist"
 DEMO_SLOW_S = 3.0
 
 SECURITY_HEADERS = [
@@ -105,6 +107,25 @@ async def demo_slow_page(request: Request) -> Response:
     return FileResponse(DEMO_SITE / "slow.html", media_type="text/html")
 
 
+class ConsoleFiles(StaticFiles):
+    """The built web console; a path that is no file gets index.html (the console's own routes)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if not (CONSOLE_DIST / "index.html").exists():
+            message = "console not built: run `npm run build` in console/"
+            return JSONResponse({"error": "not_found", "message": message}, status_code=404)
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as err:
+            if err.status_code != 404 or "." in path.rsplit("/", 1)[-1]:
+                raise
+            return FileResponse(CONSOLE_DIST / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def console_redirect(request: Request) -> Response:
+    return RedirectResponse("/console/", status_code=308)
+
+
 def create_app(settings: Settings | None = None, resources: Resources | None = None) -> Starlette:
     """Build the app. Given ``resources``, the caller owns them; otherwise they open at startup."""
     settings = settings or get_settings()
@@ -139,6 +160,8 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *survey_routes(),
+        Route("/console", console_redirect),
+        Mount("/console", ConsoleFiles(directory=CONSOLE_DIST, html=True, check_dir=False)),
     ]
     if settings.environment == "development" and Path(DEMO_SITE).is_dir():
         routes += [

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from api.errors import Forbidden, Unauthorized
-from storage.mongo import Store
+from storage.mongo import Store, set_fields
 
 
 class Role(StrEnum):
@@ -141,16 +141,15 @@ async def create_site(
     departments: dict[str, str] | None = None,
     retention_days: int = 90,
 ) -> None:
-    await store.sites.update_one(
+    await set_fields(
+        store.sites,
         {"_id": site_id},
         {
-            "$set": {
-                "name": name,
-                "site_key_hash": hash_key(site_key),
-                "origins": origins,
-                "departments": departments or {},
-                "retention_days": retention_days,
-            }
+            "name": name,
+            "site_key_hash": hash_key(site_key),
+            "origins": origins,
+            "departments": departments or {},
+            "retention_days": retention_days,
         },
         upsert=True,
     )

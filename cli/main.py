@@ -146,11 +146,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 async def run_demo(base_url: str, site_key: str, admin_key: str) -> None:
-    from cli.demo import post_demo_sessions
+    """Scripted sessions first (printed as GraphQL returns them), then browser residents."""
+    from cli.demo import demo_residents, post_demo_sessions
 
-    sessions = await post_demo_sessions(base_url, site_key, admin_key)
+    sessions = await post_demo_sessions(base_url, site_key, admin_key, residents=0)
     print(json.dumps({"sessions": sessions}, indent=2))
-    logger.info("demo: %d sessions queryable at %s/graphql", len(sessions), base_url)
+    logger.info("demo: %d scripted sessions queryable at %s/graphql", len(sessions), base_url)
+    await demo_residents(base_url, admin_key)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

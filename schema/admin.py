@@ -23,6 +23,7 @@ from api.auth import (
 from api.errors import Forbidden, InvalidInput, NotFound
 from schema.audit_log import write_audit
 from schema.context import Context, IsAdmin, IsAnalyst
+from storage.mongo import set_fields
 
 SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_RETENTION_DAYS = 3650
@@ -223,7 +224,7 @@ class AdminMutations:
             changes["retention_days"] = checked_retention(input.retention_days)
         store = info.context.store
         if changes:
-            result = await store.sites.update_one({"_id": id}, {"$set": changes})
+            result = await set_fields(store.sites, {"_id": id}, changes)
             if result.matched_count == 0:
                 raise NotFound("no such site", field="id")
             await write_audit(store, who, "site_updated", {"sites": 1}, site_id=id)

@@ -135,7 +135,8 @@ class ErasureMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAnalyst],
-        description="Mark a signal as a false positive (or clear the mark).",
+        description="Mark a signal as a false positive (or clear the mark); the day's page "
+        "aggregates are recomputed without it.",
     )
     async def mark_false_positive(
         self, info: Info[Context, Any], signal_id: strawberry.ID, false_positive: bool = True
@@ -149,6 +150,10 @@ class ErasureMutations:
             {"$set": {"false_positive": false_positive}},
         )
         doc["false_positive"] = false_positive  # type: ignore[index]
+        # The day's aggregates leave false positives out; the session's own counts and score
+        # follow when the worker next processes the session.
+        if doc.get("day"):  # type: ignore[union-attr]
+            await recompute(store, {(doc["site_id"], doc["day"])})  # type: ignore[index]
         who = await info.context.principal()
         await write_audit(
             store, who, "signal_marked", {"signals": 1}, false_positive=false_positive

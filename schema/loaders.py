@@ -23,7 +23,9 @@ class Loaders:
         self.responses: DataLoader[str, list[Doc]] = DataLoader(load_fn=self._responses)
 
     async def _sessions(self, ids: Sequence[str]) -> list[Doc | None]:
-        docs = await self.store.sessions.find({"_id": {"$in": list(ids)}}).to_list(None)
+        # A plain {_id: value} is the one filter FerretDB v1 on SQLite pushes down to an index.
+        where = {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": list(ids)}}
+        docs = await self.store.sessions.find(where).to_list(None)
         by_id = {d["_id"]: d for d in docs}
         return [by_id.get(i) for i in ids]
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Stuckpoint needs on a fresh machine: a virtualenv with the Python packages,
-# the embedded FerretDB build (Go), and the browser tracker bundle (npm). Safe to run again.
+# the embedded FerretDB build (Go), the browser tracker bundle and the web console (npm).
+# Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,5 +38,15 @@ if [ -f tracker/package.json ]; then
     exit 1
   fi
   (cd tracker && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } \
+    && npm run --silent build)
+fi
+
+# The web console, served by the API at /console.
+if [ -f console/package.json ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm not found: install Node.js >=20 to build the console" >&2
+    exit 1
+  fi
+  (cd console && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } \
     && npm run --silent build)
 fi

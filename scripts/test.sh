@@ -21,4 +21,10 @@ rm -f .pytest-output.log
 if [ -f tracker/package.json ] && [ -z "${STUCKPOINT_SKIP_TRACKER_TESTS:-}" ]; then
   (cd tracker && npm test) || status=1
 fi
+
+# The console's own unit tests (node's test runner); its browser test runs in pytest
+# (tests/console/).
+if [ -f console/package.json ] && [ -z "${STUCKPOINT_SKIP_CONSOLE_TESTS:-}" ]; then
+  (cd console && npm test) || status=1
+fi
 exit "$status"

@@ -13,6 +13,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.results import UpdateResult
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +91,23 @@ def connect_store(url: str, database: str, timeout_ms: int = 5000) -> Store:
         appname="stuckpoint",
     )
     return Store(client, database)
+
+
+async def set_fields(
+    collection: AsyncCollection[Document],
+    query: Document,
+    fields: Document,
+    *,
+    upsert: bool = False,
+) -> UpdateResult:
+    """``$set`` that also works for embedded documents on FerretDB v1.
+
+    FerretDB v1.24 silently ignores ``$set`` of an embedded document whose keys differ from the
+    stored one (``{c: {a: 1}}`` set to ``{c: {b: 1}}`` stays unchanged, reporting 0 modified), so
+    such fields are unset first. The two updates are not atomic; a reader in between sees the
+    field missing, which every reader here treats as empty.
+    """
+    embedded = [name for name, value in fields.items() if isinstance(value, dict)]
+    if embedded:
+        await collection.update_one(query, {"$unset": dict.fromkeys(embedded, "")})
+    return await collection.update_one(query, {"$set": fields}, upsert=upsert)

@@ -98,6 +98,10 @@ async def api_url(
     from api.app import create_app
 
     port = free_loopback_port()
+    # Pages served by this API (the demo site, in browser tests) post from its own origin.
+    await resources.store.sites.update_one(
+        {"_id": "demo"}, {"$addToSet": {"origins": f"http://127.0.0.1:{port}"}}
+    )
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

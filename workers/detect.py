@@ -13,6 +13,7 @@ from signals.detect import detect_session as detect_signals
 from signals.model import PageView, Signal
 from signals.score import score_session
 from signals.thresholds import DEFAULT_THRESHOLDS, Thresholds, resolve_thresholds
+from storage.mongo import set_fields
 from workers.redact import RedactedBatch
 from workers.store import day_of, same_fields
 from workers.timeline import PageViewTimeline
@@ -135,15 +136,14 @@ async def detect_session(
     )
     score = score_session(views, [Signal.from_dict(d) for d in docs], survey_negative=negative)
     counts = await _summarise(resources, session_id, page_views, docs, departments)
-    await store.sessions.update_one(
+    await set_fields(
+        store.sessions,
         {"_id": session_id},
         {
-            "$set": {
-                "signal_counts": dict(counts),
-                "signal_total": sum(counts.values()),
-                "score": score.total,
-                "score_breakdown": score.to_dict(),
-            }
+            "signal_counts": dict(counts),
+            "signal_total": sum(counts.values()),
+            "score": score.total,
+            "score_breakdown": score.to_dict(),
         },
     )
     logger.debug("session %s: %d signals", session_id, len(docs))
@@ -195,5 +195,5 @@ async def _summarise(
             "clicks": clicks[:500],
         }
         if not same_fields(stored.get(pv.id), summary):
-            await store.page_views.update_one({"_id": pv.id}, {"$set": summary})
+            await set_fields(store.page_views, {"_id": pv.id}, summary)
     return Counter(d["kind"] for d in counted)

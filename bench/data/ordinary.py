@@ -324,13 +324,14 @@ def js_errors(rng: random.Random) -> list[str]:
         "QuotaExceededError: The quota has been exceeded.",
     ]
     out += [
-        f"TypeError: cannot read property {p} at t={rng.randint(1_600_000_000_000, 1_800_000_000_000)}"
+        f"TypeError: cannot read property {p} at t={rng.randint(16 * 10**11, 18 * 10**11)}"
         for p in JS_PROPS
     ]
     for _ in range(40):
         city = rng.choice(CITIES)
         out.append(
-            f"at {rng.choice(JS_PROPS)} (https://www.{city}.gov/assets/js/main.{rng.randint(1000, 9999)}"
+            f"at {rng.choice(JS_PROPS)} (https://www.{city}.gov/assets/js/"
+            f"main.{rng.randint(1000, 9999)}"
             f".js:{rng.randint(1, 900)}:{rng.randint(1, 80)})"
         )
     return out

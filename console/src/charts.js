@@ -5,7 +5,15 @@ import uPlot from 'uplot';
 import { h, table } from './dom.js';
 
 // Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
+export const PALETTE = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#000000',
+];
 const DASHES = [[], [6, 3], [2, 3], [8, 3, 2, 3], [12, 4], [3, 6], [1, 2]];
 const HEIGHT_PX = 220;
 
@@ -20,7 +28,16 @@ export function pointLabel(ms, hourly) {
  * and a data table in a disclosure. `format` turns a value into text for the summary and table.
  * The canvas is hidden from assistive technology: the table carries the same numbers.
  */
-export function timeChart({ id, title, starts, series, format, hourly = false, yLabel = '' }) {
+export function timeChart({
+  id,
+  title,
+  starts,
+  series,
+  format,
+  hourly = false,
+  yLabel = '',
+  integer = false,
+}) {
   const plotBox = h('div', { class: 'chart', 'aria-hidden': 'true' });
   const summaryText = summarize(title, starts, series, format, hourly);
   const rows = starts.map((start, i) => [
@@ -37,28 +54,50 @@ export function timeChart({ id, title, starts, series, format, hourly = false, y
       'details',
       { class: 'chart-data' },
       h('summary', {}, `${title}: data table`),
-      table(
-        title,
-        [hourly ? 'Hour' : 'Day', ...series.map((s) => s.label)],
-        rows,
-        { numeric: series.map((_, i) => i + 1), captionHidden: true },
-      ),
+      table(title, [hourly ? 'Hour' : 'Day', ...series.map((s) => s.label)], rows, {
+        numeric: series.map((_, i) => i + 1),
+        captionHidden: true,
+      }),
     ),
   );
-  mountWhenSized(plotBox, (width) =>
-    new uPlot(options(width, series, format, yLabel), [starts.map((ms) => ms / 1000), ...series.map((s) => s.values)], plotBox),
+  mountWhenSized(
+    plotBox,
+    (width) =>
+      new uPlot(
+        options(width, series, format, yLabel, integer, hourly),
+        [starts.map((ms) => ms / 1000), ...series.map((s) => s.values)],
+        plotBox,
+      ),
   );
   return figure;
 }
 
-function options(width, series, format, yLabel) {
+// Tick steps for counts: whole numbers only.
+const INTEGER_STEPS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 1e5, 1e6,
+];
+
+function options(width, series, format, yLabel, integer, hourly) {
+  // One point alone would stretch the time axis over years: show its day (or hour) around it.
+  const halfStepS = hourly ? 1800 : 43200;
   return {
     width,
     height: HEIGHT_PX,
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
     cursor: { drag: { x: false, y: false } },
     legend: { live: false },
-    scales: { y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+    scales: {
+      x: {
+        time: true,
+        range: (u, min, max) => (min === max ? [min - halfStepS, max + halfStepS] : [min, max]),
+      },
+      y: {
+        range: (u, min, max) => [
+          0,
+          max > 0 ? (integer ? Math.max(1, Math.ceil(max * 1.1)) : max * 1.1) : 1,
+        ],
+      },
+    },
     axes: [
       { stroke: '#333', grid: { stroke: '#e4e4e4' } },
       {
@@ -66,6 +105,7 @@ function options(width, series, format, yLabel) {
         grid: { stroke: '#e4e4e4' },
         label: yLabel,
         size: 60,
+        incrs: integer ? INTEGER_STEPS : undefined,
         values: (u, ticks) => ticks.map((t) => format(t)),
       },
     ],

@@ -43,20 +43,47 @@ export function hidden(text) {
 }
 
 /** A table with a caption; `rows` are arrays of cells (strings, numbers or nodes). */
-export function table(caption, headers, rows, { numeric = [], id = null, captionHidden = false } = {}) {
+export function table(
+  caption,
+  headers,
+  rows,
+  { numeric = [], id = null, captionHidden = false } = {},
+) {
   const cell = (tag, value, i) =>
-    h(tag, { class: numeric.includes(i) ? 'num' : null, scope: tag === 'th' ? 'col' : null }, value);
+    h(
+      tag,
+      { class: numeric.includes(i) ? 'num' : null, scope: tag === 'th' ? 'col' : null },
+      value,
+    );
   return h(
     'table',
     { id },
     h('caption', { class: captionHidden ? 'visually-hidden' : null }, caption),
-    h('thead', {}, h('tr', {}, headers.map((text, i) => cell('th', text, i)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((text, i) => cell('th', text, i)),
+      ),
+    ),
     h(
       'tbody',
       {},
       rows.length
-        ? rows.map((row) => h('tr', {}, row.map((value, i) => cell('td', value, i))))
-        : h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, 'No data in this range.')),
+        ? rows.map((row) =>
+            h(
+              'tr',
+              {},
+              row.map((value, i) => cell('td', value, i)),
+            ),
+          )
+        : h(
+            'tr',
+            {},
+            h('td', { colspan: headers.length, class: 'empty' }, 'No data in this range.'),
+          ),
     ),
   );
 }

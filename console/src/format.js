@@ -9,13 +9,13 @@ export function count(n) {
 /** A 0–1 rate as a percentage with one decimal: `0.125` → `12.5 %`. */
 export function percent(rate) {
   if (rate === null || rate === undefined || Number.isNaN(rate)) return '–';
-  return `${(rate * 100).toFixed(1)} %`;
+  return `${(rate * 100).toFixed(1)}\u00a0%`;
 }
 
 /** A value that is already a percentage (0–100). */
 export function percentValue(value) {
   if (value === null || value === undefined) return '–';
-  return `${Number(value).toFixed(1)} %`;
+  return `${Number(value).toFixed(1)}\u00a0%`;
 }
 
 export function decimal(value, digits = 2) {

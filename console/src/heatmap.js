@@ -57,13 +57,29 @@ export function heatmapFigure(heatmap) {
         'table',
         { id: 'heatmap-table' },
         h('caption', { class: 'visually-hidden' }, 'Busiest heatmap cells'),
-        h('thead', {}, h('tr', {}, ['Left (px)', 'Top (px)', 'Clicks'].map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Left (px)', 'Top (px)', 'Clicks'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
         h(
           'tbody',
           {},
-          busiest.slice(0, 15).map((b) =>
-            h('tr', {}, h('td', { class: 'num' }, String(b.x * binPx)), h('td', { class: 'num' }, String(b.y * binPx)), h('td', { class: 'num' }, count(b.count))),
-          ),
+          busiest
+            .slice(0, 15)
+            .map((b) =>
+              h(
+                'tr',
+                {},
+                h('td', { class: 'num' }, String(b.x * binPx)),
+                h('td', { class: 'num' }, String(b.y * binPx)),
+                h('td', { class: 'num' }, count(b.count)),
+              ),
+            ),
         ),
       ),
     ),
@@ -86,9 +102,19 @@ function draw(canvas, heatmap, scale, binPx) {
     ctx.stroke();
   }
   const max = Math.max(1, ...heatmap.bins.map((b) => b.count));
-  const size = binPx * scale;
+  const size = Math.max(1, binPx * scale);
+  // A soft halo first, so small bins stay visible on a wide page; then the bin itself.
+  for (const bin of heatmap.bins) {
+    const cx = (bin.x + 0.5) * size;
+    const cy = (bin.y + 0.5) * size;
+    const glow = ctx.createRadialGradient(cx, cy, 0, cx, cy, size * 1.6);
+    glow.addColorStop(0, colour(bin.count / max));
+    glow.addColorStop(1, 'rgba(255, 255, 255, 0)');
+    ctx.fillStyle = glow;
+    ctx.fillRect(cx - size * 1.6, cy - size * 1.6, size * 3.2, size * 3.2);
+  }
   for (const bin of heatmap.bins) {
     ctx.fillStyle = colour(bin.count / max);
-    ctx.fillRect(bin.x * size, bin.y * size, Math.max(1, size), Math.max(1, size));
+    ctx.fillRect(bin.x * size, bin.y * size, size, size);
   }
 }

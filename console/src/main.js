@@ -21,6 +21,8 @@ const DEFAULT_DAYS = 7;
 const app = document.getElementById('app');
 let state = null;
 let cleanups = [];
+// Bumped on every render: a view still loading for an older render must not leave work behind.
+let generation = 0;
 
 /** Routes: a pattern on the hash path, the view, and whether the role may open it. */
 const ROUTES = [
@@ -70,14 +72,17 @@ function showSignIn(error = null) {
   state?.api.close();
   state = null;
   runCleanups();
+  generation += 1;
   fill(app, renderSignIn({ error, onKey: trySignIn }));
   document.title = 'Sign in · Stuckpoint console';
 }
 
 async function trySignIn(key) {
   const signed = await signIn(key);
+  if (!window.location.hash || window.location.hash === '#/') {
+    window.history.replaceState(null, '', '#/overview');
+  }
   await enter(signed);
-  if (!window.location.hash || window.location.hash === '#/') window.location.hash = '#/overview';
 }
 
 async function enter({ api, role, sites }) {
@@ -114,8 +119,18 @@ function header(active) {
             },
           ),
         )
-      : h('p', { class: 'site-name' }, h('span', { class: 'label' }, 'Site '), state.sites[0]?.name ?? 'none');
-  const from = h('input', { type: 'date', id: 'range-from', value: state.range.from, required: true });
+      : h(
+          'p',
+          { class: 'site-name' },
+          h('span', { class: 'label' }, 'Site '),
+          state.sites[0]?.name ?? 'none',
+        );
+  const from = h('input', {
+    type: 'date',
+    id: 'range-from',
+    value: state.range.from,
+    required: true,
+  });
   const to = h('input', { type: 'date', id: 'range-to', value: state.range.to, required: true });
   const rangeForm = h(
     'form',
@@ -130,31 +145,47 @@ function header(active) {
     field('From', from),
     field('To', to),
     h('button', { type: 'submit' }, 'Apply'),
-    h('div', { class: 'presets', role: 'group', 'aria-label': 'Quick ranges' },
-      [['Today', 1], ['7 days', 7], ['30 days', 30]].map(([label, days]) =>
-        h('button', {
-          type: 'button',
-          class: 'link-button',
-          onclick: () => {
-            const end = isoDay(new Date());
-            setRange(addDays(end, -(days - 1)), end);
+    h(
+      'div',
+      { class: 'presets', role: 'group', 'aria-label': 'Quick ranges' },
+      [
+        ['Today', 1],
+        ['7 days', 7],
+        ['30 days', 30],
+      ].map(([label, days]) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'link-button',
+            onclick: () => {
+              const end = isoDay(new Date());
+              setRange(addDays(end, -(days - 1)), end);
+            },
           },
-        }, label),
+          label,
+        ),
       ),
     ),
   );
   return h(
     'header',
     { class: 'top' },
-    h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '◆'), 'Stuckpoint'),
+    h(
+      'div',
+      { class: 'brand' },
+      h('span', { class: 'logo', 'aria-hidden': 'true' }, '◆'),
+      'Stuckpoint',
+    ),
     h(
       'nav',
       { 'aria-label': 'Main' },
       h(
         'ul',
         {},
-        NAV.filter(([, , , allowed]) => !allowed || allowed(state.role)).map(([name, href, label]) =>
-          h('li', {}, h('a', { href, 'aria-current': name === active ? 'page' : null }, label)),
+        NAV.filter(([, , , allowed]) => !allowed || allowed(state.role)).map(
+          ([name, href, label]) =>
+            h('li', {}, h('a', { href, 'aria-current': name === active ? 'page' : null }, label)),
         ),
       ),
     ),
@@ -163,7 +194,11 @@ function header(active) {
     h(
       'div',
       { class: 'who' },
-      h('span', { class: 'role', id: 'role', dataset: { role: state.role } }, `Role: ${state.role.replace('_', ' ')}`),
+      h(
+        'span',
+        { class: 'role', id: 'role', dataset: { role: state.role } },
+        `Role: ${state.role.replace('_', ' ')}`,
+      ),
       h('button', { type: 'button', onclick: signOut, id: 'sign-out' }, 'Sign out'),
     ),
   );
@@ -195,13 +230,26 @@ function runCleanups() {
 function route() {
   if (!state) return;
   runCleanups();
+  generation += 1;
+  const mine = generation;
   const [path, queryString = ''] = (window.location.hash.slice(1) || '/overview').split('?');
   const found = ROUTES.map((r) => [r, path.match(r.path)]).find(([, m]) => m);
   const [routeDef, match] = found || [ROUTES[0], [path]];
   const main = h('main', { id: 'main', tabindex: '-1' });
   fill(
     app,
-    h('a', { href: '#main', class: 'skip-link', onclick: (e) => { e.preventDefault(); main.focus(); } }, 'Skip to content'),
+    h(
+      'a',
+      {
+        href: '#main',
+        class: 'skip-link',
+        onclick: (e) => {
+          e.preventDefault();
+          main.focus();
+        },
+      },
+      'Skip to content',
+    ),
     header(routeDef.nav),
     main,
   );
@@ -216,13 +264,17 @@ function route() {
     range: { ...state.range },
     params: Object.fromEntries(new URLSearchParams(queryString)),
     args: match.slice(1).map(decodeURIComponent),
-    onCleanup: (fn) => cleanups.push(fn),
+    onCleanup: (fn) => (mine === generation ? cleanups.push(fn) : fn()),
   };
   if (routeDef.allowed && !routeDef.allowed(state.role)) {
     fill(
       main,
       h('h1', { tabindex: '-1' }, 'Not available for this key'),
-      h('p', { class: 'error', id: 'refused' }, `A key with the ${state.role} role cannot open this screen.`),
+      h(
+        'p',
+        { class: 'error', id: 'refused' },
+        `A key with the ${state.role} role cannot open this screen.`,
+      ),
     );
     main.querySelector('h1').focus();
     return;
@@ -243,7 +295,11 @@ function route() {
         signOut();
         return;
       }
-      fill(main, h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, err.message));
+      fill(
+        main,
+        h('h1', {}, 'Something went wrong'),
+        h('p', { class: 'error', role: 'alert' }, err.message),
+      );
     });
 }
 

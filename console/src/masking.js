@@ -16,7 +16,16 @@ const ELEMENT = 2;
 const TEXT = 3;
 
 // Input types whose value sanitization turns "****" into "".
-const SANITIZING_TYPES = new Set(['number', 'date', 'datetime-local', 'month', 'week', 'time', 'color', 'range']);
+const SANITIZING_TYPES = new Set([
+  'number',
+  'date',
+  'datetime-local',
+  'month',
+  'week',
+  'time',
+  'color',
+  'range',
+]);
 const MASKED = /^(\*+|<[A-Z][A-Z0-9_]*>)$/;
 
 export function isMasked(value) {
@@ -37,7 +46,11 @@ export function showMaskedValues(events) {
       const attrs = node.attributes || {};
       const values = masked.get(node.id);
       const value = typeof attrs.value === 'string' ? attrs.value : null;
-      if (tag === 'input' && SANITIZING_TYPES.has(String(attrs.type || '').toLowerCase()) && (values || isMasked(value))) {
+      if (
+        tag === 'input' &&
+        SANITIZING_TYPES.has(String(attrs.type || '').toLowerCase()) &&
+        (values || isMasked(value))
+      ) {
         out = { ...node, attributes: { ...attrs, type: 'text', 'data-masked-type': attrs.type } };
         changed.inputs.add(node.id);
       } else if (tag === 'select' && (values || isMasked(value))) {
@@ -82,7 +95,8 @@ export function showMaskedValues(events) {
 }
 
 function stripSelected(child) {
-  if (child?.type !== ELEMENT || !child.attributes || !('selected' in child.attributes)) return child;
+  if (child?.type !== ELEMENT || !child.attributes || !('selected' in child.attributes))
+    return child;
   const { selected, ...attributes } = child.attributes;
   return { ...child, attributes };
 }

@@ -28,7 +28,8 @@ def test_email_variants(redactor: Redactor, text: str, expected: str) -> None:
     [
         ("Authorization: Bearer abcd1234567890efghijk123", "Authorization: Bearer <SECRET>"),
         (
-            "token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4",
+            "token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+            "SflKxwRJSMeKKF2QT4",
             "token <JWT>",
         ),
         ("key AKIAIOSFODNN7EXAMPLE here", "key <SECRET> here"),
@@ -46,7 +47,10 @@ def test_tokens_and_credentials(redactor: Redactor, text: str, expected: str) ->
         ("send it to PO Box 4411 thanks", "send it to <US_STREET_ADDRESS> thanks"),
         ("Springfield, IL 62704", "<LOCATION>, <US_ZIP_CODE>"),
         ("my zip is 94110", "my zip is <US_ZIP_CODE>"),
-        ("Filip lives on Nassaustraat 123 street.", "<PERSON> lives on <US_STREET_ADDRESS> street."),
+        (
+            "Filip lives on Nassaustraat 123 street.",
+            "<PERSON> lives on <US_STREET_ADDRESS> street.",
+        ),
     ],
 )
 def test_addresses_and_zip_codes(redactor: Redactor, text: str, expected: str) -> None:
@@ -61,7 +65,10 @@ def test_addresses_and_zip_codes(redactor: Redactor, text: str, expected: str) -
         ("Order #4532015112830366-001", "Order #<CREDIT_CARD>-001"),
         ("mastercard 2223 0031 2200 3222", "mastercard <CREDIT_CARD>"),
         ("19 digits 4000 0000 0000 0000 006", "19 digits <CREDIT_CARD>"),
-        ("Invalid card: 1234567890123456 should not pass", "Invalid card: 1234567890123456 should not pass"),
+        (
+            "Invalid card: 1234567890123456 should not pass",
+            "Invalid card: 1234567890123456 should not pass",
+        ),
     ],
 )
 def test_card_numbers(redactor: Redactor, text: str, expected: str) -> None:
@@ -81,7 +88,10 @@ def test_card_numbers(redactor: Redactor, text: str, expected: str) -> None:
     ],
 )
 def test_phone_formats(redactor: Redactor, phone: str) -> None:
-    assert redactor.redact_survey_text(f"call me on {phone} please")[0] == "call me on <PHONE_NUMBER> please"
+    assert (
+        redactor.redact_survey_text(f"call me on {phone} please")[0]
+        == "call me on <PHONE_NUMBER> please"
+    )
 
 
 @pytest.mark.parametrize(
@@ -108,7 +118,9 @@ def test_noisy_spacy_labels_are_ignored(redactor: Redactor) -> None:
     labels = {e.label_ for e in redactor.engine.nlp(text).ents}
     results = redactor.engine.analyzer.analyze(text, language="en")
     assert "ORG" in labels  # spaCy does call "TypeError" an organisation...
-    assert [r for r in results if r.recognition_metadata["recognizer_name"] == "SpacyRecognizer"] == []
+    assert [
+        r for r in results if r.recognition_metadata["recognizer_name"] == "SpacyRecognizer"
+    ] == []
     assert redactor.redact_text(text, "error") == text  # ...and nothing of it is redacted
     assert redactor.redact_text("Springfield, IL 62704", "text") == "Springfield, <US_ZIP_CODE>"
 

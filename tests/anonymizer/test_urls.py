@@ -11,7 +11,10 @@ from anonymizer.urls import entropy_bits, is_secret_key, looks_like_token
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://city.example.gov/parks/events?page=2&lang=es", "https://city.example.gov/parks/events?page=2&lang=es"),
+        (
+            "https://city.example.gov/parks/events?page=2&lang=es",
+            "https://city.example.gov/parks/events?page=2&lang=es",
+        ),
         (
             "https://city.example.gov/reset?token=abc123def456&lang=en",
             "https://city.example.gov/reset?token=<REDACTED>&lang=en",
@@ -28,7 +31,10 @@ from anonymizer.urls import entropy_bits, is_secret_key, looks_like_token
             "https://city.example.gov/users/550e8400-e29b-41d4-a716-446655440000/orders/12345678",
             "https://city.example.gov/users/<UUID>/orders/<ID>",
         ),
-        ("https://city.example.gov/news/2025/03/road-work", "https://city.example.gov/news/2025/03/road-work"),
+        (
+            "https://city.example.gov/news/2025/03/road-work",
+            "https://city.example.gov/news/2025/03/road-work",
+        ),
         ("http://192.168.10.24:8080/admin", "http://<IP_ADDRESS>:8080/admin"),
         ("https://jane:hunter2@city.example.gov/files", "https://city.example.gov/files"),
         (
@@ -51,7 +57,9 @@ from anonymizer.urls import entropy_bits, is_secret_key, looks_like_token
         ("https://city.example.gov/?", "https://city.example.gov/?"),
     ],
 )
-def test_url_rule_stores_the_exact_expected_url(redactor: Redactor, url: str, expected: str) -> None:
+def test_url_rule_stores_the_exact_expected_url(
+    redactor: Redactor, url: str, expected: str
+) -> None:
     assert redactor.redact_url(url) == expected
 
 

@@ -254,11 +254,6 @@ async def test_survey_opens_after_the_rage_click(journey: Journey) -> None:
     assert (f"/surveys/{journey.survey_id}/shown", 201) in calls
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tracker/src/survey.js posts answers as {'value': v}; the API (surveys/answers.py) "
-    "takes them keyed by question id, {'main': v}, and answers 400",
-)
 async def test_survey_answer_is_stored_and_linked_to_the_rage_click(
     journey: Journey, api_url: str, keys: dict[str, str]
 ) -> None:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import httpx
 import orjson
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from api.resources import Resources, open_resources
 from api.settings import Settings
@@ -36,7 +37,7 @@ PATHS = ("/water/pay", "/permits/apply", "/streets/report")
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Starlette) -> AsyncIterator[str]:
+async def serve(app: ASGIApp) -> AsyncIterator[str]:
     """Serve ``app`` on a loopback port in this event loop; yield its base URL."""
     port = free_loopback_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
@@ -83,8 +84,13 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def open_stack(**overrides: Any) -> AsyncIterator[Stack]:
-    """An API with these settings (the rest from the environment), a fresh database if none."""
+async def open_stack(
+    wrap: Callable[[Starlette], ASGIApp] | None = None, **overrides: Any
+) -> AsyncIterator[Stack]:
+    """An API with these settings (the rest from the environment), a fresh database if none.
+
+    ``wrap`` puts a middleware around the whole app, as a deployment might.
+    """
     from api.app import create_app
     from cli.bootstrap import bootstrap_development
 
@@ -94,7 +100,7 @@ async def open_stack(**overrides: Any) -> AsyncIterator[Stack]:
     try:
         admin_key = await bootstrap_development(resources.store, settings, [ORIGIN])
         app = create_app(settings, resources)
-        async with serve(app) as url:
+        async with serve(wrap(app) if wrap else app) as url:
             yield Stack(settings, resources, app, url, admin_key)
     finally:
         with contextlib.suppress(Exception):

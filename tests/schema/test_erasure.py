@@ -192,21 +192,31 @@ mutation M($id: ID!, $fp: Boolean!) {
 """
 
 
-async def test_marking_a_false_positive_sets_and_clears_the_flag(
+async def test_marking_a_false_positive_sets_the_flag_and_recomputes_the_page_numbers(
     client: httpx.AsyncClient, resources: Resources, keys: dict[str, str]
 ) -> None:
     store = resources.store
     site_id = await new_site(store)
     session = session_doc(site_id, "m1", D1)
-    signal = signal_doc(page_view_doc(session, 0, "/"), "dead_click")
+    view = page_view_doc(session, 0, "/", signal_counts={"dead_click": 1})
+    signal = signal_doc(view, "dead_click")
+    await store.page_views.insert_one(view)
     await store.signals.insert_one(signal)
+
+    async def dead_clicks() -> list[int]:
+        rows = await store.aggregates.find({"site_id": site_id, "day": D1}).to_list(None)
+        return [r["signals"]["dead_click"] for r in rows]
 
     marked = await graphql(client, keys["analyst"], MARK, {"id": signal["_id"], "fp": True})
     stored = await store.signals.find_one({"_id": signal["_id"]})
+    after_mark = await dead_clicks()
     cleared = await graphql(client, keys["analyst"], MARK, {"id": signal["_id"], "fp": False})
+    after_clear = await dead_clicks()
     missing = await graphql(client, keys["analyst"], MARK, {"id": "nope", "fp": True})
 
     assert marked["data"]["markFalsePositive"] == {"id": signal["_id"], "falsePositive": True}
     assert stored is not None and stored["false_positive"] is True
+    assert after_mark == [0]
     assert cleared["data"]["markFalsePositive"]["falsePositive"] is False
+    assert after_clear == [1]
     assert missing["errors"][0]["extensions"] == {"code": "not_found", "field": "signalId"}

@@ -144,17 +144,21 @@ function show(ctx, state, survey) {
   dialog.querySelector('.sp-close').addEventListener('click', () => close('dismissed'));
   dialog.querySelector('form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const value = readAnswer(dialog, survey.question.type);
+    const value = readAnswer(dialog, kindOf(survey.question));
     if (value === null) {
       dialog.querySelector('.sp-error').textContent = 'Please choose or write an answer first.';
       return;
     }
-    close('responses', { value });
+    // Answers are keyed by question id (the API's `main` question).
+    // Missing: the optional follow-up question is not shown; the API accepts the main answer
+    // alone. Rendering `question.follow_up` when its `when` condition holds would complete it.
+    close('responses', { [survey.question.id || 'main']: value });
   });
 }
 
 function render(survey, blockAttribute) {
   const q = survey.question;
+  const kind = kindOf(q);
   const dialog = el('dialog', { class: 'sp-survey', 'aria-labelledby': 'sp-survey-q' });
   // Survey answers are sent to the survey endpoint only; the recording never sees the widget.
   dialog.setAttribute(blockAttribute, '');
@@ -163,18 +167,20 @@ function render(survey, blockAttribute) {
     el('button', { type: 'button', class: 'sp-close', 'aria-label': 'Close survey' }, '×'),
   );
 
-  if (q.type === 'text') {
+  if (kind === 'text') {
     form.appendChild(el('label', { id: 'sp-survey-q', class: 'sp-q', for: 'sp-text' }, q.text));
     form.appendChild(el('textarea', { id: 'sp-text', name: 'sp-answer', maxlength: '2000' }));
   } else {
     const fieldset = el('fieldset');
     fieldset.appendChild(el('legend', { id: 'sp-survey-q' }, q.text));
     const box = el('div', { class: 'sp-choices' });
-    const inputType = q.type === 'multiple' ? 'checkbox' : 'radio';
+    const inputType = kind === 'multiple' ? 'checkbox' : 'radio';
     for (const choice of choicesOf(q)) {
       const label = el('label');
-      label.appendChild(el('input', { type: inputType, name: 'sp-answer', value: String(choice) }));
-      label.appendChild(document.createTextNode(String(choice)));
+      const value = typeof choice === 'object' && choice !== null ? choice.id : choice;
+      const text = typeof choice === 'object' && choice !== null ? choice.text : choice;
+      label.appendChild(el('input', { type: inputType, name: 'sp-answer', value: String(value) }));
+      label.appendChild(document.createTextNode(String(text)));
       box.appendChild(label);
     }
     fieldset.appendChild(box);
@@ -190,6 +196,12 @@ function render(survey, blockAttribute) {
   form.appendChild(el('button', { type: 'submit', class: 'sp-send' }, 'Send'));
   dialog.appendChild(form);
   return dialog;
+}
+
+/** The widget's kind of question; the API names some types longer (`single_choice`). */
+function kindOf(q) {
+  const aliases = { single_choice: 'single', multiple_choice: 'multiple', open_text: 'text' };
+  return aliases[q.type] || q.type;
 }
 
 function choicesOf(q) {

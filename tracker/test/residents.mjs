@@ -66,9 +66,9 @@ async function quickClicks(page, selector, clicks = 4) {
   const target = page.locator(selector);
   await target.scrollIntoViewIfNeeded();
   const box = await target.boundingBox();
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
   const x = box.x + box.width / 2;
   const y = box.y + box.height / 2;
+  await page.mouse.move(x, y, { steps: 5 });
   for (let i = 0; i < clicks; i += 1) {
     await page.mouse.click(x + i, y);
     await page.waitForTimeout(PAUSE_MS);
@@ -83,7 +83,6 @@ async function answerSurvey(page, rating) {
   } catch {
     return { shown: false };
   }
-  const question = (await dialog.locator('#sp-survey-q').textContent()) || '';
   await dialog.locator(`input[name="sp-answer"][value="${rating}"]`).check();
   const posted = page.waitForResponse(
     (r) => r.url().includes('/responses') && r.request().method() === 'POST',
@@ -101,7 +100,6 @@ async function answerSurvey(page, rating) {
   return {
     shown: true,
     survey_id: decodeURIComponent(new URL(response.url()).pathname.split('/')[2]),
-    question_chars: question.length,
     answer: rating,
     answered_at_ms: answeredAtMs,
     status: response.status(),
@@ -155,7 +153,7 @@ async function permitApplicant(page, base) {
   result.survey = await answerSurvey(page, 2);
 
   await page.locator('nav a[href="pothole.html"]').click();
-  await page.waitForLoadState('load');
+  await page.waitForURL('**/demo/pothole.html');
   await page.waitForTimeout(300);
   await page.locator('#error-submit').click();
   await page.waitForTimeout(500);
@@ -192,7 +190,7 @@ async function billPayer(page, base) {
   result.survey = await answerSurvey(page, 1);
 
   await page.locator('a.site-name').click();
-  await page.waitForLoadState('load');
+  await page.waitForURL('**/demo/index.html');
   await page.waitForTimeout(500);
   await page.locator('#slow-link').click();
   await page.waitForURL('**/demo/slow', { timeout: 10000 });

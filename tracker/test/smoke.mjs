@@ -420,7 +420,7 @@ const RATING_SURVEY = {
 };
 const TEXT_SURVEY = {
   id: 'sv-stuck',
-  question: { type: 'text', text: 'What were you trying to do?' },
+  question: { id: 'main', type: 'open_text', text: 'What were you trying to do?' },
   trigger: { kind: 'signal', signal: 'rage_click' },
 };
 
@@ -482,7 +482,7 @@ describe('surveys', () => {
 
     const response = server.surveyCalls.find((c) => c.action === 'responses');
     assert.equal(response.id, 'sv-stuck');
-    assert.deepEqual(response.body.answers, { value: 'sign up for street closure alerts' });
+    assert.deepEqual(response.body.answers, { main: 'sign up for street closure alerts' });
     const signalCalls = server.surveyCalls.filter((c) => c.action === 'eligible' && c.query.signal);
     assert.deepEqual(
       signalCalls.map((c) => c.query.signal),

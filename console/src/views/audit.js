@@ -3,7 +3,7 @@
 
 import { timeChart } from '../charts.js';
 import { fill, h, table } from '../dom.js';
-import { count } from '../format.js';
+import { addDays, count } from '../format.js';
 import { AUDIT } from '../queries.js';
 
 function names(groups, key) {
@@ -17,8 +17,12 @@ function byNameChart(id, title, days, key) {
     title,
     starts: days.map((d) => Date.parse(`${d.key}T00:00:00Z`)),
     format: (v) => count(v),
+    integer: true,
     series: kinds.length
-      ? kinds.map((name) => ({ label: name, values: days.map((d) => d[key].find((c) => c.name === name)?.count ?? 0) }))
+      ? kinds.map((name) => ({
+          label: name,
+          values: days.map((d) => d[key].find((c) => c.name === name)?.count ?? 0),
+        }))
       : [{ label: 'Redactions', values: days.map(() => 0) }],
   });
 }
@@ -31,24 +35,30 @@ function list(counts) {
 function everyDay(range, groups) {
   const found = new Map(groups.map((g) => [g.key, g]));
   const days = [];
-  for (let day = range.from; day <= range.to; ) {
-    days.push(found.get(day) || { key: day, chunks: 0, redactions: 0, byEntity: [], byFieldKind: [] });
-    const next = new Date(`${day}T00:00:00Z`);
-    next.setUTCDate(next.getUTCDate() + 1);
-    day = next.toISOString().slice(0, 10);
+  for (let day = range.from; day <= range.to; day = addDays(day, 1)) {
+    days.push(
+      found.get(day) || { key: day, chunks: 0, redactions: 0, byEntity: [], byFieldKind: [] },
+    );
   }
   return days;
 }
 
 export async function renderAudit(ctx, main) {
-  const { redactionAudit: audit } = await ctx.api.query(AUDIT, { siteId: ctx.siteId, range: ctx.range });
+  const { redactionAudit: audit } = await ctx.api.query(AUDIT, {
+    siteId: ctx.siteId,
+    range: ctx.range,
+  });
   const days = everyDay(ctx.range, audit.byDay);
   const total = audit.byEntity.reduce((n, c) => n + c.count, 0);
   const current = audit.policies.at(-1);
   fill(
     main,
     h('h1', {}, 'Redaction audit'),
-    h('p', { class: 'lede' }, `What the redaction removed from ${ctx.range.from} to ${ctx.range.to} (UTC): counts only, never the values.`),
+    h(
+      'p',
+      { class: 'lede' },
+      `What the redaction removed from ${ctx.range.from} to ${ctx.range.to} (UTC): counts only, never the values.`,
+    ),
     h(
       'dl',
       { class: 'kpis', id: 'audit-kpis' },
@@ -57,7 +67,9 @@ export async function renderAudit(ctx, main) {
         ['redactions', 'Redactions', count(total)],
         ['timeouts', 'Texts fully masked (time limit)', count(audit.timeouts)],
         ['policy', 'Policy in force', current ? current.version : '–'],
-      ].map(([name, label, value]) => h('div', { class: 'kpi', dataset: { kpi: name } }, h('dt', {}, label), h('dd', {}, value))),
+      ].map(([name, label, value]) =>
+        h('div', { class: 'kpi', dataset: { kpi: name } }, h('dt', {}, label), h('dd', {}, value)),
+      ),
     ),
     h(
       'section',
@@ -66,7 +78,13 @@ export async function renderAudit(ctx, main) {
       table(
         'Redaction policy versions that processed data in the range, oldest first',
         ['Version', 'Hash', 'First day', 'Last day', 'Batches'],
-        audit.policies.map((p) => [p.version, h('code', {}, p.hash.slice(0, 12)), p.firstDay, p.lastDay, count(p.chunks)]),
+        audit.policies.map((p) => [
+          p.version,
+          h('code', {}, p.hash.slice(0, 12)),
+          p.firstDay,
+          p.lastDay,
+          count(p.chunks),
+        ]),
         { numeric: [4], id: 'policies', captionHidden: true },
       ),
     ),
@@ -83,20 +101,34 @@ export async function renderAudit(ctx, main) {
         'section',
         { 'aria-labelledby': 'entity-title' },
         h('h2', { id: 'entity-title' }, 'Totals by entity type'),
-        table('Totals by entity type', ['Entity type', 'Redactions'], audit.byEntity.map((c) => [c.name, count(c.count)]), { numeric: [1], id: 'by-entity', captionHidden: true }),
+        table(
+          'Totals by entity type',
+          ['Entity type', 'Redactions'],
+          audit.byEntity.map((c) => [c.name, count(c.count)]),
+          { numeric: [1], id: 'by-entity', captionHidden: true },
+        ),
       ),
       h(
         'section',
         { 'aria-labelledby': 'field-title' },
         h('h2', { id: 'field-title' }, 'Totals by field kind'),
-        table('Totals by field kind', ['Field kind', 'Redactions'], audit.byFieldKind.map((c) => [c.name, count(c.count)]), { numeric: [1], id: 'by-field-kind', captionHidden: true }),
+        table(
+          'Totals by field kind',
+          ['Field kind', 'Redactions'],
+          audit.byFieldKind.map((c) => [c.name, count(c.count)]),
+          { numeric: [1], id: 'by-field-kind', captionHidden: true },
+        ),
       ),
     ),
     h(
       'section',
       { 'aria-labelledby': 'sessions-title' },
       h('h2', { id: 'sessions-title' }, 'Per session'),
-      h('p', {}, 'The sessions with the most redactions: where (field kind) and what (entity type), by count.'),
+      h(
+        'p',
+        {},
+        'The sessions with the most redactions: where (field kind) and what (entity type), by count.',
+      ),
       table(
         'Redactions per session',
         ['Session', 'Batches', 'Redactions', 'By entity type', 'By field kind'],

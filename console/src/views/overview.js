@@ -59,6 +59,7 @@ export function seriesCharts(points, interval, idPrefix) {
       starts,
       hourly,
       format: (v) => count(v),
+      integer: true,
       series: kinds.length
         ? kinds.map((kind) => ({
             label: kindLabel(kind),
@@ -134,11 +135,16 @@ export async function renderOverview(ctx, main) {
       field(
         'Time step',
         select(
-          [['DAY', 'By day'], ['HOUR', 'By hour']],
+          [
+            ['DAY', 'By day'],
+            ['HOUR', 'By hour'],
+          ],
           interval,
           { id: 'interval', onchange: (e) => setParam('interval', e.target.value) },
         ),
-        daysBetween(ctx.range.from, ctx.range.to) > MAX_HOURLY_DAYS ? 'Hours need a range of 7 days or less.' : null,
+        daysBetween(ctx.range.from, ctx.range.to) > MAX_HOURLY_DAYS
+          ? 'Hours need a range of 7 days or less.'
+          : null,
       ),
     ),
     h('div', { class: 'grid-2' }, seriesCharts(data.siteSeries, interval, 'overview')),
@@ -162,7 +168,10 @@ export async function renderOverview(ctx, main) {
         h('h2', { id: 'worst-pages-title' }, 'Worst pages'),
         field(
           'Order by',
-          select(ORDERS, order, { id: 'page-order', onchange: (e) => setParam('order', e.target.value) }),
+          select(ORDERS, order, {
+            id: 'page-order',
+            onchange: (e) => setParam('order', e.target.value),
+          }),
         ),
         table(
           'Worst pages',
@@ -210,7 +219,8 @@ function liveAlerts(ctx) {
   empty(responses, 'No new survey response since this page opened.');
   const setState = (value) => {
     state.dataset.state = value;
-    state.textContent = value === 'connected' ? 'connected' : value === 'closed' ? 'disconnected' : 'connecting…';
+    state.textContent =
+      value === 'connected' ? 'connected' : value === 'closed' ? 'disconnected' : 'connecting…';
   };
   const add = (list, item) => {
     list.querySelector('.empty')?.remove();
@@ -225,43 +235,71 @@ function liveAlerts(ctx) {
     },
   });
   ctx.onCleanup(
-    ctx.api.subscribe(ALERTS, { siteId: ctx.siteId }, sink(({ frustrationAlerts: a }) =>
-      add(
-        alerts,
-        h(
-          'li',
-          { class: 'alert' },
-          h('strong', {}, `${kindLabel(a.kind)} rising on `),
-          pageLink(a.template),
-          ` — ${percent(a.rate)} of page views today (${count(a.count)} of ${count(a.pageViews)}), ` +
-            `usually ${percent(a.baselineRate)} over ${a.baselineDays} days.`,
+    ctx.api.subscribe(
+      ALERTS,
+      { siteId: ctx.siteId },
+      sink(({ frustrationAlerts: a }) =>
+        add(
+          alerts,
+          h(
+            'li',
+            { class: 'alert' },
+            h('strong', {}, `${kindLabel(a.kind)} rising on `),
+            pageLink(a.template),
+            ` — ${percent(a.rate)} of page views today (${count(a.count)} of ${count(a.pageViews)}), ` +
+              `usually ${percent(a.baselineRate)} over ${a.baselineDays} days.`,
+          ),
         ),
       ),
-    )),
+    ),
   );
   ctx.onCleanup(
-    ctx.api.subscribe(LIVE_RESPONSES, { siteId: ctx.siteId }, sink(({ surveyResponses: e }) =>
-      add(
-        responses,
-        h(
-          'li',
-          { class: 'response', dataset: { responseId: e.response.id } },
-          `${dateTime(e.response.submittedAt)}: a ${e.response.negative ? 'negative' : 'positive'} answer`,
-          e.response.template ? [' on ', pageLink(e.response.template)] : '',
-          ' — ',
-          h('a', { href: `#/replay/${encodeURIComponent(e.sessionId)}` }, 'watch the session'),
+    ctx.api.subscribe(
+      LIVE_RESPONSES,
+      { siteId: ctx.siteId },
+      sink(({ surveyResponses: e }) =>
+        add(
+          responses,
+          h(
+            'li',
+            { class: 'response', dataset: { responseId: e.response.id } },
+            `${dateTime(e.response.submittedAt)}: a ${e.response.negative ? 'negative' : 'positive'} answer`,
+            e.response.template ? [' on ', pageLink(e.response.template)] : '',
+            ' — ',
+            h('a', { href: `#/replay/${encodeURIComponent(e.sessionId)}` }, 'watch the session'),
+          ),
         ),
       ),
-    )),
+    ),
   );
   return h(
     'section',
     { 'aria-labelledby': 'live-title', class: 'live' },
     h('h2', { id: 'live-title' }, 'Live'),
     h('p', {}, 'Connection: ', state),
-    h('div', { class: 'grid-2' },
-      h('div', {}, h('h3', {}, 'Frustration alerts'), h('div', { role: 'log', 'aria-live': 'polite', 'aria-label': 'Frustration alerts' }, alerts)),
-      h('div', {}, h('h3', {}, 'Survey responses'), h('div', { role: 'log', 'aria-live': 'polite', 'aria-label': 'Survey responses' }, responses)),
+    h(
+      'div',
+      { class: 'grid-2' },
+      h(
+        'div',
+        {},
+        h('h3', {}, 'Frustration alerts'),
+        h(
+          'div',
+          { role: 'log', 'aria-live': 'polite', 'aria-label': 'Frustration alerts' },
+          alerts,
+        ),
+      ),
+      h(
+        'div',
+        {},
+        h('h3', {}, 'Survey responses'),
+        h(
+          'div',
+          { role: 'log', 'aria-live': 'polite', 'aria-label': 'Survey responses' },
+          responses,
+        ),
+      ),
     ),
   );
 }

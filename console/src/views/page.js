@@ -1,7 +1,7 @@
 /** One page template: metrics over the range, series, top elements by signal, click heatmap,
  * recent signals and survey results on this page. */
 
-import { field, fill, h, select, table } from '../dom.js';
+import { field, fill, h, hidden, select, table } from '../dom.js';
 import { count, dateTime, kindLabel, percent } from '../format.js';
 import { heatmapFigure } from '../heatmap.js';
 import { PAGE, PAGE_SURVEYS } from '../queries.js';
@@ -18,7 +18,9 @@ export async function renderPage(ctx, main) {
   const [template] = ctx.args;
   const interval = intervalFor(ctx.range, ctx.params.interval);
   const kind = ctx.params.kind || null;
-  const viewport = VIEWPORTS.some(([v]) => v === ctx.params.viewport) ? ctx.params.viewport : 'desktop';
+  const viewport = VIEWPORTS.some(([v]) => v === ctx.params.viewport)
+    ? ctx.params.viewport
+    : 'desktop';
   const [{ page }, surveys] = await Promise.all([
     ctx.api.query(PAGE, {
       siteId: ctx.siteId,
@@ -37,14 +39,23 @@ export async function renderPage(ctx, main) {
   };
   const m = page.metrics;
   const sum = m
-    ? { sessions: m.sessions, pageViews: m.pageViews, frustrated: m.frustratedPageViews, rate: m.frustrationRate }
+    ? {
+        sessions: m.sessions,
+        pageViews: m.pageViews,
+        frustrated: m.frustratedPageViews,
+        rate: m.frustrationRate,
+      }
     : { sessions: 0, pageViews: 0, frustrated: 0, rate: 0 };
 
   fill(
     main,
     h('p', { class: 'breadcrumb' }, h('a', { href: '#/overview' }, 'Overview'), ' › Page'),
     h('h1', {}, h('span', { class: 'visually-hidden' }, 'Page '), h('code', {}, template)),
-    h('p', { class: 'lede' }, `${m?.department || 'No department'} · ${ctx.range.from} to ${ctx.range.to} (UTC)`),
+    h(
+      'p',
+      { class: 'lede' },
+      `${m?.department || 'No department'} · ${ctx.range.from} to ${ctx.range.to} (UTC)`,
+    ),
     kpis(sum, 'page-kpis'),
     m
       ? table(
@@ -57,7 +68,17 @@ export async function renderPage(ctx, main) {
     h(
       'div',
       { class: 'controls' },
-      field('Time step', select([['DAY', 'By day'], ['HOUR', 'By hour']], interval, { id: 'interval', onchange: (e) => setParam('interval', e.target.value) })),
+      field(
+        'Time step',
+        select(
+          [
+            ['DAY', 'By day'],
+            ['HOUR', 'By hour'],
+          ],
+          interval,
+          { id: 'interval', onchange: (e) => setParam('interval', e.target.value) },
+        ),
+      ),
     ),
     h('div', { class: 'grid-2' }, seriesCharts(page.series, interval, 'page')),
     h(
@@ -69,15 +90,24 @@ export async function renderPage(ctx, main) {
         h('h2', { id: 'elements-title' }, 'Top elements by signal'),
         field(
           'Signal',
-          select([['', 'All signals'], ...kindsOn(m, kind).map((k) => [k, kindLabel(k)])], kind || '', {
-            id: 'element-kind',
-            onchange: (e) => setParam('kind', e.target.value),
-          }),
+          select(
+            [['', 'All signals'], ...kindsOn(m, kind).map((k) => [k, kindLabel(k)])],
+            kind || '',
+            {
+              id: 'element-kind',
+              onchange: (e) => setParam('kind', e.target.value),
+            },
+          ),
         ),
         table(
           'Top elements by signal',
           ['Element', 'Text', 'Signal', 'Count'],
-          page.topElements.map((e) => [h('code', {}, e.selector), e.text || '–', kindLabel(e.kind), count(e.count)]),
+          page.topElements.map((e) => [
+            h('code', {}, e.selector),
+            e.text || '–',
+            kindLabel(e.kind),
+            count(e.count),
+          ]),
           { numeric: [3], id: 'top-elements', captionHidden: true },
         ),
       ),
@@ -85,7 +115,13 @@ export async function renderPage(ctx, main) {
         'section',
         { 'aria-labelledby': 'heatmap-title' },
         h('h2', { id: 'heatmap-title' }, 'Click heatmap'),
-        field('Screen size', select(VIEWPORTS, viewport, { id: 'viewport', onchange: (e) => setParam('viewport', e.target.value) })),
+        field(
+          'Screen size',
+          select(VIEWPORTS, viewport, {
+            id: 'viewport',
+            onchange: (e) => setParam('viewport', e.target.value),
+          }),
+        ),
         heatmapFigure(page.heatmap),
       ),
     ),
@@ -100,7 +136,14 @@ export async function renderPage(ctx, main) {
           dateTime(s.ts),
           kindLabel(s.kind),
           s.selector ? h('code', {}, s.selector) : '–',
-          h('a', { href: `#/replay/${encodeURIComponent(s.sessionId)}?signal=${encodeURIComponent(s.id)}` }, 'Watch'),
+          h(
+            'a',
+            {
+              href: `#/replay/${encodeURIComponent(s.sessionId)}?signal=${encodeURIComponent(s.id)}`,
+            },
+            'Watch',
+            hidden(` the ${kindLabel(s.kind).toLowerCase()} of ${dateTime(s.ts)}`),
+          ),
         ]),
         { id: 'recent-signals', captionHidden: true },
       ),
@@ -117,7 +160,11 @@ function kindsOn(metrics, chosen) {
 }
 
 function pageSurveys(data, template) {
-  const section = h('section', { 'aria-labelledby': 'page-surveys-title', id: 'page-surveys' }, h('h2', { id: 'page-surveys-title' }, 'Survey results on this page'));
+  const section = h(
+    'section',
+    { 'aria-labelledby': 'page-surveys-title', id: 'page-surveys' },
+    h('h2', { id: 'page-surveys-title' }, 'Survey results on this page'),
+  );
   if (!data) {
     section.append(h('p', {}, 'Survey results could not be loaded.'));
     return section;
@@ -134,7 +181,12 @@ function pageSurveys(data, template) {
       h(
         'article',
         { class: 'card', dataset: { surveyId: survey.id } },
-        h('h3', {}, h('a', { href: `#/surveys/${encodeURIComponent(survey.id)}` }, survey.name), ` (${survey.status.toLowerCase()})`),
+        h(
+          'h3',
+          {},
+          h('a', { href: `#/surveys/${encodeURIComponent(survey.id)}` }, survey.name),
+          ` (${survey.status.toLowerCase()})`,
+        ),
         responseCounts(group),
         questionResults(group.question, `page-survey-${survey.id}`),
       ),

@@ -24,10 +24,16 @@ export function windowEvents(chunks, windowId) {
 export function markersOf(session, windowId, startMs, endMs) {
   const views = new Map(session.pageViews.map((v) => [v.id, v]));
   const inWindow = (s) => !s.pageViewId || views.get(s.pageViewId)?.windowId === windowId;
-  const within = (ms) => ms >= startMs - 1000 && ms <= endMs + 1000;
   const signals = session.signals
     .filter(inWindow)
-    .map((s) => ({ type: 'signal', id: s.id, kind: s.kind, ms: Date.parse(s.ts), label: kindLabel(s.kind), detail: s.selector || '' }));
+    .map((s) => ({
+      type: 'signal',
+      id: s.id,
+      kind: s.kind,
+      ms: Date.parse(s.ts),
+      label: kindLabel(s.kind),
+      detail: s.selector || '',
+    }));
   const answers = session.surveyResponses.map((r) => ({
     type: 'answer',
     id: r.id,
@@ -36,26 +42,42 @@ export function markersOf(session, windowId, startMs, endMs) {
     label: r.negative ? 'Negative survey answer' : 'Survey answer',
     detail: r.template || '',
   }));
-  return [...signals, ...answers]
-    .filter((m) => Number.isFinite(m.ms) && within(m.ms))
-    .sort((a, b) => a.ms - b.ms)
-    .map((m) => ({ ...m, offsetMs: Math.max(0, m.ms - startMs) }));
+  return (
+    [...signals, ...answers]
+      .filter((m) => Number.isFinite(m.ms))
+      .sort((a, b) => a.ms - b.ms)
+      // An answer given after the tab's last recorded event is shown at the end of the replay.
+      .map((m) => ({ ...m, offsetMs: Math.min(Math.max(0, m.ms - startMs), endMs - startMs) }))
+  );
 }
 
 export async function renderReplay(ctx, main) {
   const [sessionId] = ctx.args;
   const { session } = await ctx.api.query(SESSION, { id: sessionId });
   if (!session) {
-    fill(main, h('h1', {}, 'Session not found'), h('p', {}, 'It may have been erased or be past its retention.'));
+    fill(
+      main,
+      h('h1', {}, 'Session not found'),
+      h('p', {}, 'It may have been erased or be past its retention.'),
+    );
     return;
   }
   const windows = [...new Set(session.replay.map((c) => c.windowId))];
   const target = ctx.params.signal ? session.signals.find((s) => s.id === ctx.params.signal) : null;
   const targetView = target && session.pageViews.find((v) => v.id === target.pageViewId);
-  const windowId = windows.includes(ctx.params.window) ? ctx.params.window : targetView?.windowId && windows.includes(targetView.windowId) ? targetView.windowId : windows[0];
+  const windowId = windows.includes(ctx.params.window)
+    ? ctx.params.window
+    : targetView?.windowId && windows.includes(targetView.windowId)
+      ? targetView.windowId
+      : windows[0];
 
   const head = [
-    h('p', { class: 'breadcrumb' }, h('a', { href: '#/shortlist' }, 'Replay shortlist'), ' › Session'),
+    h(
+      'p',
+      { class: 'breadcrumb' },
+      h('a', { href: '#/shortlist' }, 'Replay shortlist'),
+      ' › Session',
+    ),
     h('h1', {}, 'Session replay'),
     h(
       'dl',
@@ -70,7 +92,15 @@ export async function renderReplay(ctx, main) {
     ),
   ];
   if (!windowId) {
-    fill(main, ...head, h('p', { id: 'no-replay' }, 'No replay was recorded for this session (its pages sent events without rrweb recordings).'));
+    fill(
+      main,
+      ...head,
+      h(
+        'p',
+        { id: 'no-replay' },
+        'No replay was recorded for this session (its pages sent events without rrweb recordings).',
+      ),
+    );
     return;
   }
   const raw = windowEvents(session.replay, windowId);
@@ -81,14 +111,18 @@ export async function renderReplay(ctx, main) {
     windows.length > 1
       ? field(
           'Browser tab',
-          select(windows.map((w, i) => [w, `Tab ${i + 1}`]), windowId, {
-            id: 'window',
-            onchange: (e) => {
-              const params = new URLSearchParams({ ...ctx.params, window: e.target.value });
-              params.delete('signal');
-              window.location.hash = `#/replay/${encodeURIComponent(sessionId)}?${params}`;
+          select(
+            windows.map((w, i) => [w, `Tab ${i + 1}`]),
+            windowId,
+            {
+              id: 'window',
+              onchange: (e) => {
+                const params = new URLSearchParams({ ...ctx.params, window: e.target.value });
+                params.delete('signal');
+                window.location.hash = `#/replay/${encodeURIComponent(sessionId)}?${params}`;
+              },
             },
-          }),
+          ),
         )
       : null;
   const markerList = h('section', { 'aria-labelledby': 'moments-title' });
@@ -121,7 +155,11 @@ export async function renderReplay(ctx, main) {
   const meta = player.getMetaData();
   const markers = markersOf(session, windowId, meta.startTime, meta.endTime);
   const ui = buildControls(player, meta, markers, controls);
-  fill(markerList, h('h2', { id: 'moments-title' }, 'Signals and survey answers'), momentsTable(markers, ui.jump));
+  fill(
+    markerList,
+    h('h2', { id: 'moments-title' }, 'Signals and survey answers'),
+    momentsTable(markers, ui.jump),
+  );
   if (target) {
     const marker = markers.find((m) => m.id === target.id);
     if (marker) ui.jump(marker);
@@ -132,8 +170,16 @@ export async function renderReplay(ctx, main) {
 function buildControls(player, meta, markers, container) {
   let playing = false;
   const total = Math.max(1, meta.totalTime);
-  const time = h('span', { id: 'replay-time', dataset: { currentMs: '0', totalMs: String(total) } }, `0:00 / ${clock(total)}`);
-  const playButton = h('button', { type: 'button', id: 'play', onclick: () => player.toggle() }, 'Play');
+  const time = h(
+    'span',
+    { id: 'replay-time', dataset: { currentMs: '0', totalMs: String(total) } },
+    `0:00 / ${clock(total)}`,
+  );
+  const playButton = h(
+    'button',
+    { type: 'button', id: 'play', onclick: () => player.toggle() },
+    'Play',
+  );
   const slider = h('input', {
     type: 'range',
     id: 'position',
@@ -144,11 +190,20 @@ function buildControls(player, meta, markers, container) {
     'aria-valuetext': `0:00 of ${clock(total)}`,
     oninput: (e) => player.goto(Number(e.target.value)),
   });
-  const speed = select(SPEEDS.map((s) => [String(s), `${s}×`]), '1', {
-    id: 'speed',
-    onchange: (e) => player.setSpeed(Number(e.target.value)),
+  const speed = select(
+    SPEEDS.map((s) => [String(s), `${s}×`]),
+    '1',
+    {
+      id: 'speed',
+      onchange: (e) => player.setSpeed(Number(e.target.value)),
+    },
+  );
+  const skip = h('input', {
+    type: 'checkbox',
+    id: 'skip-inactive',
+    checked: true,
+    onchange: () => player.toggleSkipInactive(),
   });
-  const skip = h('input', { type: 'checkbox', id: 'skip-inactive', checked: true, onchange: () => player.toggleSkipInactive() });
 
   const jump = (marker) => {
     const offset = Math.max(0, marker.offsetMs - LEAD_IN_MS);
@@ -189,16 +244,37 @@ function buildControls(player, meta, markers, container) {
   });
   fill(
     container,
-    h('div', { class: 'row' }, playButton, time, field('Speed', speed), h('div', { class: 'check' }, skip, h('label', { for: 'skip-inactive' }, 'Skip inactivity'))),
-    h('div', { class: 'timeline' }, h('label', { for: 'position', class: 'visually-hidden' }, 'Position in the replay'), slider, track),
-    h('p', { class: 'legend' }, h('span', { class: 'marker-signal', 'aria-hidden': 'true' }, '▲'), ' signal  ', h('span', { class: 'marker-answer', 'aria-hidden': 'true' }, '●'), ' survey answer'),
+    h(
+      'div',
+      { class: 'row' },
+      playButton,
+      time,
+      field('Speed', speed),
+      h('div', { class: 'check' }, skip, h('label', { for: 'skip-inactive' }, 'Skip inactivity')),
+    ),
+    h(
+      'div',
+      { class: 'timeline' },
+      h('label', { for: 'position', class: 'visually-hidden' }, 'Position in the replay'),
+      slider,
+      track,
+    ),
+    h(
+      'p',
+      { class: 'legend' },
+      h('span', { class: 'marker-signal', 'aria-hidden': 'true' }, '▲'),
+      ' signal  ',
+      h('span', { class: 'marker-answer', 'aria-hidden': 'true' }, '●'),
+      ' survey answer',
+    ),
   );
   return { jump };
 }
 
 function announceJump(marker) {
   const region = document.getElementById('status');
-  if (region) region.textContent = `Jumped to ${marker.label.toLowerCase()} at ${clock(marker.offsetMs)}.`;
+  if (region)
+    region.textContent = `Jumped to ${marker.label.toLowerCase()} at ${clock(marker.offsetMs)}.`;
 }
 
 function momentsTable(markers, jump) {
@@ -209,7 +285,16 @@ function momentsTable(markers, jump) {
       clock(m.offsetMs),
       m.label,
       m.detail ? h('code', {}, m.detail) : '–',
-      h('button', { type: 'button', class: 'link-button jump', dataset: { markerId: m.id }, onclick: () => jump(m) }, `Jump to ${clock(m.offsetMs)}`),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link-button jump',
+          dataset: { markerId: m.id },
+          onclick: () => jump(m),
+        },
+        `Jump to ${clock(m.offsetMs)}`,
+      ),
     ]),
     { id: 'moments', captionHidden: true },
   );

@@ -20,7 +20,9 @@ export function responseCounts(results, id = null) {
     item('shown', 'Shown', count(results.shown)),
     item('answered', 'Answered', count(results.answered)),
     item('responseRate', 'Response rate', percentValue(results.responseRatePercent)),
-    results.dismissed !== undefined ? item('dismissed', 'Dismissed', count(results.dismissed)) : null,
+    results.dismissed !== undefined
+      ? item('dismissed', 'Dismissed', count(results.dismissed))
+      : null,
   );
 }
 
@@ -35,10 +37,19 @@ export function questionResults(q, idPrefix) {
     ];
     if (q.type === 'RATING') stats.push(['Satisfied (4–5)', percentValue(q.satisfiedPercent)]);
     if (q.type === 'NPS') {
-      stats.push(['NPS', decimal(q.nps, 1)], ['Promoters', count(q.promoters)], ['Passives', count(q.passives)], ['Detractors', count(q.detractors)]);
+      stats.push(
+        ['NPS', decimal(q.nps, 1)],
+        ['Promoters', count(q.promoters)],
+        ['Passives', count(q.passives)],
+        ['Detractors', count(q.detractors)],
+      );
     }
     parts.push(
-      h('dl', { class: 'stats', id: `${idPrefix}-stats` }, stats.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v)))),
+      h(
+        'dl',
+        { class: 'stats', id: `${idPrefix}-stats` },
+        stats.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))),
+      ),
       distribution(q.distribution, idPrefix),
     );
   } else if (q.type === 'SINGLE_CHOICE' || q.type === 'MULTIPLE_CHOICE') {
@@ -65,7 +76,13 @@ function distribution(values, idPrefix) {
     values.map((v) => [
       String(v.value),
       count(v.count),
-      h('span', { class: 'bar', style: { width: `${(v.count / max) * 100}%` }, 'aria-hidden': 'true' }),
+      v.count
+        ? h('span', {
+            class: 'bar',
+            style: { width: `${(v.count / max) * 100}%` },
+            'aria-hidden': 'true',
+          })
+        : '',
     ]),
     { numeric: [1], id: `${idPrefix}-distribution` },
   );

@@ -1,6 +1,6 @@
 /** The replay shortlist: groups of sessions that struggled the same way, each with its reason. */
 
-import { fill, h } from '../dom.js';
+import { fill, h, hidden } from '../dom.js';
 import { count, dateTime, decimal, kindLabel } from '../format.js';
 import { SHORTLIST } from '../queries.js';
 
@@ -9,7 +9,10 @@ function replayLink(session, text) {
 }
 
 export async function renderShortlist(ctx, main) {
-  const { replayShortlist: groups } = await ctx.api.query(SHORTLIST, { siteId: ctx.siteId, range: ctx.range });
+  const { replayShortlist: groups } = await ctx.api.query(SHORTLIST, {
+    siteId: ctx.siteId,
+    range: ctx.range,
+  });
   fill(
     main,
     h('h1', {}, 'Replay shortlist'),
@@ -30,7 +33,11 @@ export async function renderShortlist(ctx, main) {
               h(
                 'h2',
                 { id: `group-${i}` },
-                h('span', { class: 'size' }, `${count(g.size)} ${g.size === 1 ? 'session' : 'sessions'}`),
+                h(
+                  'span',
+                  { class: 'size' },
+                  `${count(g.size)} ${g.size === 1 ? 'session' : 'sessions'}`,
+                ),
                 ' · ',
                 g.pattern.map(kindLabel).join(', '),
               ),
@@ -38,21 +45,54 @@ export async function renderShortlist(ctx, main) {
               h(
                 'dl',
                 { class: 'facts' },
-                h('div', {}, h('dt', {}, 'Page'), h('dd', {}, h('a', { href: `#/pages/${encodeURIComponent(g.template)}` }, g.template))),
-                h('div', {}, h('dt', {}, 'Element'), h('dd', {}, g.element ? h('code', {}, g.element) : 'the page')),
+                h(
+                  'div',
+                  {},
+                  h('dt', {}, 'Page'),
+                  h(
+                    'dd',
+                    {},
+                    h('a', { href: `#/pages/${encodeURIComponent(g.template)}` }, g.template),
+                  ),
+                ),
+                h(
+                  'div',
+                  {},
+                  h('dt', {}, 'Element'),
+                  h('dd', {}, g.element ? h('code', {}, g.element) : 'the page'),
+                ),
               ),
-              h('p', {}, replayLink(g.representative, 'Watch the most telling session'), ` (score ${decimal(g.representative.score, 1)})`),
+              h(
+                'p',
+                {},
+                replayLink(g.representative, [
+                  'Watch the most telling session',
+                  hidden(` of group ${i + 1}`),
+                ]),
+                ` (score ${decimal(g.representative.score, 1)})`,
+              ),
               g.sessions.length > 1
                 ? h(
                     'details',
                     {},
-                    h('summary', {}, `Other sessions in this group (${g.sessions.length - 1} shown)`),
+                    h(
+                      'summary',
+                      {},
+                      `Other sessions in this group (${g.sessions.length - 1} shown)`,
+                    ),
                     h(
                       'ul',
                       {},
                       g.sessions
                         .filter((s) => s.id !== g.representative.id)
-                        .map((s) => h('li', {}, replayLink(s, dateTime(s.startedAt)), ` · ${s.device || 'unknown device'} · score ${decimal(s.score, 1)}`)),
+                        .map((s) =>
+                          h(
+                            'li',
+                            {},
+                            replayLink(s, dateTime(s.startedAt)),
+                            ` · ${s.device || 'unknown device'} · score ${decimal(s.score, 1)}`,
+                          ),
+                        ),
                     ),
                   )
                 : null,

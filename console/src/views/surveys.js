@@ -3,7 +3,7 @@
 
 import { timeChart } from '../charts.js';
 import { announce, field, fill, h, select, table } from '../dom.js';
-import { count, dateTime, kindLabel, percentValue } from '../format.js';
+import { addDays, count, dateTime, kindLabel, percentValue } from '../format.js';
 import {
   CREATE_SURVEY,
   PAUSE_SURVEY,
@@ -42,7 +42,10 @@ function textOf(texts, lang) {
 function targeting(rules) {
   if (!rules.length) return 'every page';
   return rules
-    .map((r) => `${r.exclude ? 'not ' : ''}${(RULE_KINDS.find(([k]) => k === r.kind) || [, r.kind])[1].toLowerCase()} ${r.value}`)
+    .map(
+      (r) =>
+        `${r.exclude ? 'not ' : ''}${(RULE_KINDS.find(([k]) => k === r.kind) || [, r.kind])[1].toLowerCase()} ${r.value}`,
+    )
     .join('; ');
 }
 
@@ -78,7 +81,8 @@ function statusActions(ctx, survey, after) {
     );
   const status = (s) => () => ctx.api.query(SET_SURVEY_STATUS, { id: survey.id, status: s });
   const buttons = [];
-  if (survey.status === 'ACTIVE') buttons.push(act('Pause', () => ctx.api.query(PAUSE_SURVEY, { id: survey.id })));
+  if (survey.status === 'ACTIVE')
+    buttons.push(act('Pause', () => ctx.api.query(PAUSE_SURVEY, { id: survey.id })));
   if (survey.status === 'DRAFT') buttons.push(act('Activate', status('ACTIVE')));
   if (survey.status === 'PAUSED') buttons.push(act('Resume', status('ACTIVE')));
   if (survey.status !== 'ENDED') buttons.push(act('End', status('ENDED')));
@@ -91,10 +95,24 @@ export async function renderSurveys(ctx, main) {
   fill(
     main,
     h('h1', {}, 'Surveys'),
-    h('p', {}, h('a', { href: '#/surveys/new', class: 'button', id: 'new-survey' }, 'Create a survey')),
+    h(
+      'p',
+      {},
+      h('a', { href: '#/surveys/new', class: 'button', id: 'new-survey' }, 'Create a survey'),
+    ),
     table(
       'Surveys of this site, newest first (results over all time)',
-      ['Survey', 'Status', 'Question', 'Shown on', 'When', 'Shown', 'Answered', 'Response rate', 'Actions'],
+      [
+        'Survey',
+        'Status',
+        'Question',
+        'Shown on',
+        'When',
+        'Shown',
+        'Answered',
+        'Response rate',
+        'Actions',
+      ],
       surveys.map((s) => [
         h('a', { href: `#/surveys/${encodeURIComponent(s.id)}` }, s.name),
         h('span', { class: `status status-${s.status.toLowerCase()}` }, s.status.toLowerCase()),
@@ -120,9 +138,39 @@ function rulesEditor(initial) {
       'li',
       { class: 'rule' },
       field(`Rule ${n}: match`, select(RULE_KINDS, rule.kind, { class: 'rule-kind' })),
-      field(`Rule ${n}: value`, h('input', { type: 'text', class: 'rule-value', value: rule.value, required: true, placeholder: '/permits' })),
-      h('div', { class: 'check' }, h('input', { type: 'checkbox', class: 'rule-exclude', id: `rule-exclude-${n}-${Date.now()}`, checked: rule.exclude }), h('label', {}, 'Exclude these pages')),
-      h('button', { type: 'button', class: 'small', onclick: () => { row.remove(); announce('Rule removed.'); } }, `Remove rule ${n}`),
+      field(
+        `Rule ${n}: value`,
+        h('input', {
+          type: 'text',
+          class: 'rule-value',
+          value: rule.value,
+          required: true,
+          placeholder: '/permits',
+        }),
+      ),
+      h(
+        'div',
+        { class: 'check' },
+        h('input', {
+          type: 'checkbox',
+          class: 'rule-exclude',
+          id: `rule-exclude-${n}-${Date.now()}`,
+          checked: rule.exclude,
+        }),
+        h('label', {}, 'Exclude these pages'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
+          onclick: () => {
+            row.remove();
+            announce('Rule removed.');
+          },
+        },
+        `Remove rule ${n}`,
+      ),
     );
     const box = row.querySelector('.rule-exclude');
     row.querySelector('.check label').setAttribute('for', box.id);
@@ -140,16 +188,31 @@ function rulesEditor(initial) {
     'fieldset',
     {},
     h('legend', {}, 'Where to show it'),
-    h('p', { class: 'hint' }, 'No rule: every page. Include rules add pages; exclude rules remove them.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'No rule: every page. Include rules add pages; exclude rules remove them.',
+    ),
     rows,
-    h('button', { type: 'button', id: 'add-rule', onclick: () => addRow().querySelector('select').focus() }, 'Add a rule'),
+    h(
+      'button',
+      { type: 'button', id: 'add-rule', onclick: () => addRow().querySelector('select').focus() },
+      'Add a rule',
+    ),
   );
   return { element, read };
 }
 
 export async function renderSurveyForm(ctx, main) {
   const name = h('input', { type: 'text', id: 'survey-name', required: true });
-  const lang = h('input', { type: 'text', id: 'survey-lang', value: 'en', required: true, pattern: '[a-z]{2,3}(-[A-Za-z]{2})?', size: 6 });
+  const lang = h('input', {
+    type: 'text',
+    id: 'survey-lang',
+    value: 'en',
+    required: true,
+    pattern: '[a-z]{2,3}(-[A-Za-z]{2})?',
+    size: 6,
+  });
   const type = select(QUESTION_TYPES, 'RATING', { id: 'survey-type' });
   const question = h('input', { type: 'text', id: 'survey-question', required: true });
   const choices = h('textarea', { id: 'survey-choices', rows: 4 });
@@ -158,8 +221,19 @@ export async function renderSurveyForm(ctx, main) {
   const seconds = h('input', { type: 'number', id: 'survey-seconds', min: 1, value: 10 });
   const signal = h('input', { type: 'text', id: 'survey-signal', value: 'rage_click' });
   const secondsField = field('Seconds on the page', seconds);
-  const signalField = field('Signal kind', signal, 'For example rage_click, dead_click or error_click.');
-  const sample = h('input', { type: 'number', id: 'survey-sample', min: 1, max: 100, value: 100, required: true });
+  const signalField = field(
+    'Signal kind',
+    signal,
+    'For example rage_click, dead_click or error_click.',
+  );
+  const sample = h('input', {
+    type: 'number',
+    id: 'survey-sample',
+    min: 1,
+    max: 100,
+    value: 100,
+    required: true,
+  });
   const activate = h('input', { type: 'checkbox', id: 'survey-activate', checked: true });
   const rules = rulesEditor([]);
   const error = h('p', { class: 'error', role: 'alert', id: 'survey-error' });
@@ -205,7 +279,10 @@ export async function renderSurveyForm(ctx, main) {
           status: activate.checked ? 'ACTIVE' : 'DRAFT',
         };
         try {
-          const { createSurvey } = await ctx.api.query(CREATE_SURVEY, { siteId: ctx.siteId, input });
+          const { createSurvey } = await ctx.api.query(CREATE_SURVEY, {
+            siteId: ctx.siteId,
+            input,
+          });
           announce(`Survey “${input.name}” created.`);
           window.location.hash = `#/surveys/${encodeURIComponent(createSurvey.id)}`;
         } catch (err) {
@@ -213,14 +290,57 @@ export async function renderSurveyForm(ctx, main) {
         }
       },
     },
-    h('fieldset', {}, h('legend', {}, 'Question'), field('Name (for the team, not shown)', name), field('Language', lang, 'A language tag such as en or es-MX.'), field('Question type', type), field('Question', question), choicesField),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Question'),
+      field('Name (for the team, not shown)', name),
+      field('Language', lang, 'A language tag such as en or es-MX.'),
+      field('Question type', type),
+      field('Question', question),
+      choicesField,
+    ),
     rules.element,
-    h('fieldset', {}, h('legend', {}, 'When to ask'), field('Trigger', trigger), secondsField, signalField, field('Share of visitors asked (%)', sample)),
-    h('div', { class: 'check' }, activate, h('label', { for: 'survey-activate' }, 'Start showing it now')),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'When to ask'),
+      field('Trigger', trigger),
+      secondsField,
+      signalField,
+      field('Share of visitors asked (%)', sample),
+    ),
+    h(
+      'div',
+      { class: 'check' },
+      activate,
+      h('label', { for: 'survey-activate' }, 'Start showing it now'),
+    ),
     h('button', { type: 'submit', id: 'create-survey' }, 'Create survey'),
     error,
   );
-  fill(main, h('p', { class: 'breadcrumb' }, h('a', { href: '#/surveys' }, 'Surveys'), ' › New'), h('h1', {}, 'Create a survey'), form);
+  fill(
+    main,
+    h('p', { class: 'breadcrumb' }, h('a', { href: '#/surveys' }, 'Surveys'), ' › New'),
+    h('h1', {}, 'Create a survey'),
+    form,
+  );
+}
+
+/** One row per day of the range (the API lists only days with data). */
+function everyDay(range, groups) {
+  const found = new Map(groups.map((g) => [g.key, g]));
+  const days = [];
+  for (let day = range.from; day <= range.to; day = addDays(day, 1)) {
+    const g = found.get(day) || { shown: 0, answered: 0 };
+    days.push({
+      key: day,
+      ms: Date.parse(`${day}T00:00:00Z`),
+      shown: g.shown,
+      answered: g.answered,
+    });
+  }
+  return days;
 }
 
 /** A SurveyQuestion as the SurveyQuestionInput that recreates it. */
@@ -228,7 +348,12 @@ function questionInput(q) {
   return {
     type: q.type,
     texts: q.texts.map(({ lang, text }) => ({ lang, text })),
-    choices: q.choices.length ? q.choices.map((c) => ({ id: c.id, texts: c.texts.map(({ lang, text }) => ({ lang, text })) })) : null,
+    choices: q.choices.length
+      ? q.choices.map((c) => ({
+          id: c.id,
+          texts: c.texts.map(({ lang, text }) => ({ lang, text })),
+        }))
+      : null,
   };
 }
 
@@ -239,9 +364,18 @@ function withRules(survey, rules) {
     defaultLanguage: survey.defaultLanguage,
     question: questionInput(survey.question),
     rules,
-    trigger: { kind: survey.trigger.kind, seconds: survey.trigger.seconds, signal: survey.trigger.signal },
+    trigger: {
+      kind: survey.trigger.kind,
+      seconds: survey.trigger.seconds,
+      signal: survey.trigger.signal,
+    },
     followUp: survey.followUp
-      ? { question: questionInput(survey.followUp.question), minValue: survey.followUp.minValue, maxValue: survey.followUp.maxValue, choiceIds: survey.followUp.choiceIds.length ? survey.followUp.choiceIds : null }
+      ? {
+          question: questionInput(survey.followUp.question),
+          minValue: survey.followUp.minValue,
+          maxValue: survey.followUp.maxValue,
+          choiceIds: survey.followUp.choiceIds.length ? survey.followUp.choiceIds : null,
+        }
       : null,
     samplePercent: survey.samplePercent,
     caps: { ...survey.caps },
@@ -267,7 +401,10 @@ export async function renderSurvey(ctx, main) {
       onsubmit: async (event) => {
         event.preventDefault();
         try {
-          await ctx.api.query(UPDATE_SURVEY, { id: survey.id, input: withRules(survey, rules.read()) });
+          await ctx.api.query(UPDATE_SURVEY, {
+            id: survey.id,
+            input: withRules(survey, rules.read()),
+          });
           saved.textContent = 'Targeting saved.';
           survey.rules = rules.read();
         } catch (err) {
@@ -279,12 +416,21 @@ export async function renderSurvey(ctx, main) {
     h('button', { type: 'submit', id: 'save-rules' }, 'Save targeting'),
     saved,
   );
-  const days = r.byDay.map((g) => ({ ...g, ms: Date.parse(`${g.key}T00:00:00Z`) }));
+  const days = everyDay(ctx.range, r.byDay);
   fill(
     main,
     h('p', { class: 'breadcrumb' }, h('a', { href: '#/surveys' }, 'Surveys'), ' › Survey'),
     h('h1', {}, survey.name),
-    h('p', { class: 'lede' }, h('span', { class: `status status-${survey.status.toLowerCase()}`, id: 'survey-status' }, survey.status.toLowerCase()), ` · created ${dateTime(survey.createdAt)} · asked ${triggerText(survey.trigger)} to ${survey.samplePercent} % of visitors`),
+    h(
+      'p',
+      { class: 'lede' },
+      h(
+        'span',
+        { class: `status status-${survey.status.toLowerCase()}`, id: 'survey-status' },
+        survey.status.toLowerCase(),
+      ),
+      ` · created ${dateTime(survey.createdAt)} · asked ${triggerText(survey.trigger)} to ${survey.samplePercent} % of visitors`,
+    ),
     statusActions(ctx, survey, () => renderSurvey(ctx, main)),
     h('blockquote', { class: 'question' }, textOf(survey.question.texts, survey.defaultLanguage)),
     h(
@@ -299,6 +445,7 @@ export async function renderSurvey(ctx, main) {
             title: 'Shown and answered per day',
             starts: days.map((d) => d.ms),
             format: (v) => count(v),
+            integer: true,
             series: [
               { label: 'Shown', values: days.map((d) => d.shown) },
               { label: 'Answered', values: days.map((d) => d.answered) },
@@ -308,10 +455,20 @@ export async function renderSurvey(ctx, main) {
       table(
         'Results by page',
         ['Page', 'Shown', 'Answered', 'Response rate'],
-        r.byPage.map((g) => [h('a', { href: `#/pages/${encodeURIComponent(g.key)}` }, g.key), count(g.shown), count(g.answered), percentValue(g.responseRatePercent)]),
+        r.byPage.map((g) => [
+          h('a', { href: `#/pages/${encodeURIComponent(g.key)}` }, g.key),
+          count(g.shown),
+          count(g.answered),
+          percentValue(g.responseRatePercent),
+        ]),
         { numeric: [1, 2, 3], id: 'survey-by-page' },
       ),
     ),
-    h('section', { 'aria-labelledby': 'targeting-title' }, h('h2', { id: 'targeting-title' }, 'Targeting'), rulesForm),
+    h(
+      'section',
+      { 'aria-labelledby': 'targeting-title' },
+      h('h2', { id: 'targeting-title' }, 'Targeting'),
+      rulesForm,
+    ),
   );
 }

@@ -1,0 +1,106 @@
+"""Request-body limits for endpoints that read the whole body at once (GraphQL).
+
+Strawberry reads the body into memory and hands it to ``json.loads``: an endless body would
+fill memory, and deep nesting raises ``RecursionError`` (a 500). This middleware reads at most
+``max_bytes`` (413 beyond), checks the JSON nesting depth without parsing (400 beyond), and only
+then passes the body on. ``/collect`` and the survey endpoints enforce their own limits.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ingest.body import nesting_depth
+
+logger = logging.getLogger(__name__)
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class BodyTooLarge(Exception):
+    """The body went past the limit while being read."""
+
+
+class BodyLimit:
+    """Refuse bodies over ``max_bytes`` (413) or nested deeper than ``max_depth`` (400)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = 1_048_576,
+        max_depth: int = 64,
+        paths: tuple[str, ...] = ("/graphql",),
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_depth = max_depth
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in BODY_METHODS
+            or not scope["path"].startswith(self.paths)
+        ):
+            await self.app(scope, receive, send)
+            return
+
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send, 413, "body", f"request body is larger than {self.max_bytes} bytes")
+            return
+        try:
+            body = await self._read(receive)
+        except BodyTooLarge:
+            await self._refuse(send, 413, "body", f"request body is larger than {self.max_bytes} bytes")
+            return
+        if body.count(b"[") + body.count(b"{") > self.max_depth and (
+            nesting_depth(body) > self.max_depth
+        ):
+            await self._refuse(send, 400, "body", f"JSON nested deeper than {self.max_depth}")
+            return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise BodyTooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    async def _refuse(self, send: Send, status: int, field: str, message: str) -> None:
+        logger.info("request body refused (%d): %s", status, message)
+        body = orjson.dumps({"error": "invalid_input", "field": field, "message": message})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

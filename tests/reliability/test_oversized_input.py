@@ -1,0 +1,116 @@
+"""Huge, endless, compressed-bomb and deeply nested bodies are refused early with a 4xx."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import AsyncIterator
+
+import httpx
+import orjson
+import pytest
+
+from api.bodylimit import BodyLimit
+from tests.reliability.stack import open_stack
+
+MB = 1024 * 1024
+OWN_LIMITS = ["/collect", "/surveys/sv_x/responses"]
+# Known gap: api/app.py does not wrap the app in api.bodylimit.BodyLimit yet, so /graphql reads
+# any body whole and a deeply nested one ends in a RecursionError (500).
+GRAPHQL_UNGUARDED = pytest.param(
+    "/graphql",
+    marks=pytest.mark.xfail(strict=True, reason="BodyLimit is not wired into api/app.py yet"),
+)
+
+
+async def endless(total_bytes: int, chunk_bytes: int = 64 * 1024) -> AsyncIterator[bytes]:
+    """A chunked body (no Content-Length) that goes on far past any limit."""
+    yield b'{"events": ["'
+    sent = 0
+    while sent < total_bytes:
+        yield b"a" * chunk_bytes
+        sent += chunk_bytes
+    yield b'"]}'
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def oversized() -> bytes:
+    return b"[" + b"0," * (4 * MB) + b"0]"
+
+
+@pytest.fixture(scope="module")
+async def guarded_url(settings: object, embedded_urls: dict[str, str]) -> AsyncIterator[str]:
+    """The API wrapped in BodyLimit, as api/app.py should do."""
+    async with open_stack(
+        wrap=BodyLimit, redis_url=embedded_urls["redis"], mongodb_url=embedded_urls["mongodb"]
+    ) as stack:
+        yield stack.url
+
+
+@pytest.mark.parametrize("path", [*OWN_LIMITS, GRAPHQL_UNGUARDED])
+async def test_body_over_the_limit_is_refused_with_413(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.post(path, content=oversized(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("path", [*OWN_LIMITS, GRAPHQL_UNGUARDED])
+async def test_endless_chunked_body_is_cut_off_with_413(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.post(
+        path, content=endless(64 * MB), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("path", [*OWN_LIMITS, GRAPHQL_UNGUARDED])
+async def test_deeply_nested_json_is_refused_with_a_4xx(client: httpx.AsyncClient, path: str) -> None:
+    for depth in (2_000, 100_000):
+        response = await client.post(
+            path, content=nested(depth), headers={"content-type": "application/json"}
+        )
+        # 400 for the nesting, or 413 where the nested body is already over the size limit.
+        assert response.status_code in (400, 413), (depth, response.status_code)
+
+
+async def test_graphql_behind_body_limit_refuses_huge_endless_and_deep_bodies(
+    guarded_url: str, keys: dict[str, str]
+) -> None:
+    async with httpx.AsyncClient(base_url=guarded_url, timeout=60) as http:
+        json_type = {"content-type": "application/json"}
+        huge = await http.post("/graphql", content=oversized(), headers=json_type)
+        chunked = await http.post("/graphql", content=endless(64 * MB), headers=json_type)
+        deep = await http.post("/graphql", content=nested(2_000), headers=json_type)
+        ordinary = await http.post(
+            "/graphql",
+            json={"query": "{ version }"},
+            headers={"authorization": f"Bearer {keys['admin']}"},
+        )
+    assert (huge.status_code, chunked.status_code, deep.status_code) == (413, 413, 400)
+    assert deep.json()["field"] == "body"
+    assert ordinary.status_code == 200
+    assert ordinary.json()["data"]["version"]
+
+
+async def test_gzip_bomb_is_refused_with_413(client: httpx.AsyncClient, keys: dict[str, str]) -> None:
+    padding = b"0" * (64 * MB)
+    body = gzip.compress(b'{"site_key": "' + keys["site"].encode() + b'", "pad": "' + padding + b'"}')
+    response = await client.post(
+        "/collect",
+        content=body,
+        headers={"content-type": "application/json", "content-encoding": "gzip"},
+    )
+    assert len(body) < MB
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("depth", [1_000, 50_000])
+async def test_deeply_nested_graphql_query_gets_errors_not_a_crash(
+    client: httpx.AsyncClient, keys: dict[str, str], depth: int
+) -> None:
+    query = "{" + "session(id: 1) {" * depth + "id" + "}" * (depth + 1)
+    response = await client.post(
+        "/graphql", json={"query": query}, headers={"authorization": f"Bearer {keys['admin']}"}
+    )
+    assert response.status_code in (200, 400)
+    assert response.json()["errors"]
