@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 
 import spacy
@@ -68,6 +68,7 @@ class Engine:
     model_name: str
     versions: dict[str, str]
     startup_ms: float
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def english_words(nlp: Language) -> frozenset[str]:

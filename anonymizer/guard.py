@@ -27,8 +27,10 @@ _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadli
 
 @contextmanager
 def field_budget(budget_ms: int) -> Iterator[None]:
-    """Run the block with a deadline `budget_ms` from now."""
-    token = _deadline.set(time.perf_counter() + budget_ms / 1000)
+    """Run the block with a deadline `budget_ms` from now (never later than an enclosing one)."""
+    deadline = time.perf_counter() + budget_ms / 1000
+    outer = _deadline.get()
+    token = _deadline.set(deadline if outer is None else min(outer, deadline))
     try:
         yield
     finally:

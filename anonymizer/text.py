@@ -152,6 +152,12 @@ class TextRedactor:
         return out
 
     def _artifacts(self, texts: list[str], kind: str) -> list[NlpArtifacts]:
+        """`_artifacts_unlocked` under the engine lock: spaCy pipelines are not documented as
+        thread-safe, and the worker calls us from threads."""
+        with self.engine.lock:
+            return self._artifacts_unlocked(texts, kind)
+
+    def _artifacts_unlocked(self, texts: list[str], kind: str) -> list[NlpArtifacts]:
         """Full spaCy artifacts (one batch) where NER can matter; tokenizer-only ones elsewhere.
 
         Outside survey text a PERSON from NER is kept only when a name word backs it up, so

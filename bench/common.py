@@ -291,6 +291,9 @@ class Stack:
         self.servers = []
 
     def __enter__(self) -> Stack:
+        if threading.current_thread() is threading.main_thread():
+            # A terminated benchmark still stops its servers and children (via __exit__).
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         try:
             self.start_servers()
         except BaseException:

@@ -115,7 +115,7 @@ def synthetic(scale: float, today: date, rng: random.Random) -> dict[str, list[d
                                 "version": "1"},
             "signal_counts": dict(counts), "has_response": rng.random() < 0.05,
         })  # fmt: skip
-        events = [
+        events: list[dict[str, Any]] = [
             {"ts": start + e * 100, "kind": "move" if e % 3 else "click", "node": e % 40,
              "target": None, "x": float(e % 800), "y": float(e % 600), "data": {}, "flags": []}
             for e in range(int(events_per_session))
@@ -241,6 +241,11 @@ def p(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def report(name: str, samples: list[float], base_ms: float) -> None:
+    p50, p95 = p(samples, 0.5), p(samples, 0.95)
+    print(f"{name:45} {p50:9.1f} {p95:9.1f} {p50 / base_ms:14.1f}x", flush=True)
+
+
 async def bench(url: str, scale: float, runs: int) -> None:
     database = f"bench_{uuid.uuid4().hex[:8]}"
     store = connect_store(url, database, timeout_ms=20_000)
@@ -256,7 +261,9 @@ async def bench(url: str, scale: float, runs: int) -> None:
         docs = synthetic(scale, today, random.Random(42))
         counts = await load(store, docs)
         events = sum(c["count"] for c in docs["event_chunks"])
-        print(f"stored in {time.monotonic() - started:.0f} s: {counts}, {events} events")
+        print(
+            f"stored in {time.monotonic() - started:.0f} s: {counts}, {events} events", flush=True
+        )
         sample = docs["sessions"][len(docs["sessions"]) // 2]["_id"]
         del docs
 
@@ -278,22 +285,20 @@ async def bench(url: str, scale: float, runs: int) -> None:
                 if body.get("errors"):
                     raise RuntimeError(f"query failed: {body['errors'][0]['message']}")
 
-            rows: list[tuple[str, list[float]]] = [
-                ("baseline: find_one by id", await timed(
-                    lambda: store.sessions.find_one({"_id": sample}), runs)),
-                ("baseline: { version } over HTTP", await timed(lambda: ask("{ version }", {}),
-                                                                runs)),
-            ]  # fmt: skip
+            base_samples = await timed(lambda: store.sessions.find_one({"_id": sample}), runs)
+            base = p(base_samples, 0.5)
+            print(f"\n{'query':45} {'p50 ms':>9} {'p95 ms':>9} {'p50 / find_one':>15}")
+            report("baseline: find_one by id", base_samples, base)
+            version = await timed(lambda: ask("{ version }", {}), runs)
+            report("baseline: { version } over HTTP", version, base)
             for name, (query, variables) in queries(today, sample).items():
-                rows.append((name, await timed(lambda q=query, v=variables: ask(q, v), runs)))
+
+                def call(q: str = query, v: dict[str, Any] = variables) -> Awaitable[None]:
+                    return ask(q, v)
+
+                report(name, await timed(call, runs), base)
         server.should_exit = True
         await task
-
-        base = p(rows[0][1], 0.5)
-        print(f"\n{'query':45} {'p50 ms':>9} {'p95 ms':>9} {'p50 / find_one':>15}")
-        for name, samples in rows:
-            p50, p95 = p(samples, 0.5), p(samples, 0.95)
-            print(f"{name:45} {p50:9.1f} {p95:9.1f} {p50 / base:14.1f}x")
         print(f"\n{runs} runs each after 2 warm-up runs; scale {scale}")
     finally:
         await store.client.drop_database(database)

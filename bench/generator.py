@@ -308,12 +308,14 @@ class Session:
         return sum(1 for evs in self.windows.values() for e in evs if e["type"] == META)
 
 
-def generate_session(rng: random.Random, start_ms: int, session_id: str) -> Session:
-    """One visit: a main tab, and a second tab one time in ten."""
+def generate_session(
+    rng: random.Random, start_ms: int, session_id: str, max_pages: int = 6
+) -> Session:
+    """One visit: a main tab of 1 to ``max_pages`` page views, and a second tab one time in ten."""
     windows: dict[str, list[dict[str, Any]]] = {}
     for w in range(2 if rng.random() < 0.1 else 1):
         tab = Window(rng, start_ms + w * rng.randint(5_000, 20_000))
-        for _ in range(rng.randint(1, 6) if w == 0 else 1):
+        for _ in range(rng.randint(1, max_pages) if w == 0 else 1):
             index = rng.randrange(len(PAGES))
             tab.visit(index, page_dom(index))
         windows[f"w{w}"] = tab.events

@@ -31,12 +31,17 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(join(root, 'src/index.html'), join(dist, 'index.html'));
+// The bundled font travels with its licence (SIL Open Font License 1.1).
+copyFileSync(
+  join(root, 'node_modules/@fontsource/atkinson-hyperlegible/LICENSE'),
+  join(assets, 'atkinson-hyperlegible.LICENSE.txt'),
+);
 
 let total = 0;
 let totalGzip = 0;
 for (const name of readdirSync(assets).sort()) {
   const bytes = statSync(join(assets, name)).size;
-  const gzipBytes = /\.(js|css)$/.test(name)
+  const gzipBytes = /\.(js|css|txt)$/.test(name)
     ? gzipSync(readFileSync(join(assets, name)), { level: 9 }).length
     : bytes;
   total += bytes;

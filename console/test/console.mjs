@@ -174,7 +174,7 @@ async function screenshot(page, name) {
   await page.screenshot({ path, fullPage: true });
   if (opts['docs-screenshots'] && DOC_SHOTS.includes(name)) {
     mkdirSync(opts['docs-screenshots'], { recursive: true });
-    copyFileSync(path, join(opts['docs-screenshots'], `${name}.png`));
+    copyFileSync(path, join(opts['docs-screenshots'], `console-${name}.png`));
   }
 }
 

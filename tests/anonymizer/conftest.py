@@ -25,15 +25,16 @@ ATTEMPTS: list[str] = []
 
 
 def is_loopback(host: Any) -> bool:
-    """localhost, 127.0.0.0/8 or ::1."""
+    """localhost, 127.0.0.0/8, ::1, or the unspecified address servers bind to."""
     if not isinstance(host, str):
         return False
     if host in ("localhost", ""):
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    return address.is_loopback or address.is_unspecified
 
 
 def _guard(original: Any, address_index: int) -> Any:

@@ -268,3 +268,33 @@ async def wait_quiet(resources: Resources, timeout_s: float = 20) -> None:
             return
         await asyncio.sleep(1.0)
     raise TimeoutError("aggregates still dirty")
+
+
+def raw_record(site_id: str, body: dict[str, Any], received_at_ms: int) -> bytes:
+    """What /collect stores for a batch, built the same way, for a chosen arrival time."""
+    import dataclasses
+
+    from ingest.envelope import parse_body
+
+    batch = parse_body(orjson.dumps(body), "application/json", None)
+    record = {
+        "batch_id": uuid.uuid4().hex,
+        "site_id": site_id,
+        "received_at_ms": received_at_ms,
+        "client": {"ip": "127.0.0.0", "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"},
+        "batch": dataclasses.asdict(batch),
+    }
+    return orjson.dumps(record)
+
+
+async def run_job(resources: Resources, worker: Any, payload: bytes) -> dict[str, Any]:
+    """Store a raw batch and run the worker's job on it in this process, as arq would."""
+    from workers.jobs import process_batch
+    from workers.main import after_store_steps
+
+    while "redactor" not in worker.ctx:
+        await asyncio.sleep(0.1)
+    batch_id = uuid.uuid4().hex
+    await resources.raw_batches.put(batch_id, payload)
+    ctx = {"resources": resources, "redactor": worker.ctx["redactor"], "after_store": after_store_steps()}
+    return await process_batch(ctx, batch_id)

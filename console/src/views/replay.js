@@ -10,6 +10,7 @@ const SPEEDS = [0.5, 1, 2, 4, 8];
 // Jumps land this long before the moment, so the viewer sees what led to it.
 const LEAD_IN_MS = 1500;
 const PLAYER_MAX_HEIGHT_PX = 520;
+const MAX_CHUNKS = 500; // as asked in queries.js
 
 /** Events of one window's chunks in time order; chunks come ordered by window and seq. */
 export function windowEvents(chunks, windowId) {
@@ -24,16 +25,14 @@ export function windowEvents(chunks, windowId) {
 export function markersOf(session, windowId, startMs, endMs) {
   const views = new Map(session.pageViews.map((v) => [v.id, v]));
   const inWindow = (s) => !s.pageViewId || views.get(s.pageViewId)?.windowId === windowId;
-  const signals = session.signals
-    .filter(inWindow)
-    .map((s) => ({
-      type: 'signal',
-      id: s.id,
-      kind: s.kind,
-      ms: Date.parse(s.ts),
-      label: kindLabel(s.kind),
-      detail: s.selector || '',
-    }));
+  const signals = session.signals.filter(inWindow).map((s) => ({
+    type: 'signal',
+    id: s.id,
+    kind: s.kind,
+    ms: Date.parse(s.ts),
+    label: kindLabel(s.kind),
+    detail: s.selector || '',
+  }));
   const answers = session.surveyResponses.map((r) => ({
     type: 'answer',
     id: r.id,
@@ -126,7 +125,12 @@ export async function renderReplay(ctx, main) {
         )
       : null;
   const markerList = h('section', { 'aria-labelledby': 'moments-title' });
-  fill(main, ...head, windowPicker, stage, controls, markerList);
+  // The API's replay field has no cursor: a session of more batches is cut at the limit.
+  const cut =
+    session.replay.length >= MAX_CHUNKS
+      ? h('p', { class: 'hint' }, `Only the first ${MAX_CHUNKS} recorded batches are replayed.`)
+      : null;
+  fill(main, ...head, windowPicker, cut, stage, controls, markerList);
   if (events.length < 2 || !events.some((e) => e.type === 2)) {
     fill(stage, h('p', { id: 'no-replay' }, 'This tab has no full page snapshot to replay from.'));
     return;
