@@ -27,7 +27,7 @@ _LOCAL_REVERSED_RE = re.compile(r"[\w.+%-]{1,64}")
 _DOMAIN_RE = re.compile(r"[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 # A query string or fragment with at least one name=value pair, after a URL or a path.
 _QUERY_RE = re.compile(r"(?<=[^\s\"'<>=])([?#])[^\s\"'<>?#]{0,4096}=[^\s\"'<>]{0,8192}")
-_CARD_RE = re.compile(r"(?<![\w.])\d(?:[ -]?\d){12,18}(?![\w.])")
+_CARD_RE = re.compile(r"(?<![\w.])\d(?:[ -]?\d){12,18}(?!\w|\.\d)")
 _PHONE_RE = re.compile(r"(?<![\w@/.:])[+(]?\d[\d ().-]{5,22}\d(?![\w@/]|\.\d)")
 _IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}[:.]?\d{2}.*)?")
@@ -71,8 +71,9 @@ def _scrub_emails(text: str) -> str:
         domain = _DOMAIN_RE.match(text, at + 1)
         window = text[max(done, at - 64) : at][::-1]
         local = _LOCAL_REVERSED_RE.match(window)
-        if domain and local:
-            out.append(text[done : at - local.end()])
+        if domain:
+            # Without a local part (cut off, or glued to the previous address) "@domain" goes too.
+            out.append(text[done : at - (local.end() if local else 0)])
             out.append(EMAIL)
             done = domain.end()
         at = text.find("@", max(at + 1, done))
@@ -92,6 +93,14 @@ def scrub(text: str) -> str:
     return text
 
 
+def _cut(text: str, limit: int) -> str:
+    """At most ``limit`` characters; the word cut in two is dropped, it may be half an address."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    return head[: max(head.rfind(" "), head.rfind("\n"), 0)] + " [cut]"
+
+
 def scrub_record(record: logging.LogRecord) -> logging.LogRecord:
     """Rewrite one record in place: message, exception text and stack, all scrubbed."""
     if getattr(record, "_scrubbed", False):
@@ -100,18 +109,18 @@ def scrub_record(record: logging.LogRecord) -> logging.LogRecord:
         message = record.getMessage()
     except Exception:  # noqa: BLE001 - a broken format string must not lose the record
         message = str(record.msg)
-    record.msg = scrub(message[:MESSAGE_LIMIT])
+    record.msg = scrub(_cut(message, MESSAGE_LIMIT))
     record.args = None
 
     if record.exc_info and record.exc_info[0] is not None:
         text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
-        record.exc_text = scrub(text[-TRACEBACK_LIMIT:])
+        record.exc_text = scrub(_cut(text, TRACEBACK_LIMIT))
     elif record.exc_text:
-        record.exc_text = scrub(record.exc_text[-TRACEBACK_LIMIT:])
+        record.exc_text = scrub(_cut(record.exc_text, TRACEBACK_LIMIT))
     # The exception object may hold raw values in its attributes; only its scrubbed text stays.
     record.exc_info = None
     if record.stack_info:
-        record.stack_info = scrub(record.stack_info[-TRACEBACK_LIMIT:])
+        record.stack_info = scrub(_cut(record.stack_info, TRACEBACK_LIMIT))
     setattr(record, "_scrubbed", True)  # noqa: B010 - LogRecord has no such attribute
     return record
 

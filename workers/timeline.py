@@ -56,7 +56,11 @@ def window_events(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def page_views_of(session_id: str, chunks: list[dict[str, Any]]) -> list[PageViewTimeline]:
-    """Split each window's events into page views at every ``load``."""
+    """Split each window's events into page views at every ``load``.
+
+    Events before a window's first ``load`` (rrweb's DomContentLoaded and Load precede its Meta)
+    belong to that first page view rather than to one of their own without a URL.
+    """
     by_window: dict[str, list[dict[str, Any]]] = {}
     for chunk in chunks:
         by_window.setdefault(chunk["window_id"], []).append(chunk)
@@ -64,16 +68,26 @@ def page_views_of(session_id: str, chunks: list[dict[str, Any]]) -> list[PageVie
     page_views: list[PageViewTimeline] = []
     for window_id in sorted(by_window):
         current: PageViewTimeline | None = None
+        leading: list[dict[str, Any]] = []
         for event in window_events(by_window[window_id]):
-            if event["kind"] == "load" or current is None:
-                data = (event.get("data") or {}) if event["kind"] == "load" else {}
-                url = str(data.get("url", ""))
-                current = PageViewTimeline(
-                    id=f"{session_id}:{window_id}:{len(page_views)}",
-                    window_id=window_id,
-                    url=url,
-                )
-                page_views.append(current)
-            current.events.append(event)
+            if event["kind"] != "load":
+                if current is None:
+                    leading.append(event)
+                else:
+                    current.events.append(event)
+                continue
+            url = str((event.get("data") or {}).get("url", ""))
+            current = PageViewTimeline(
+                id=f"{session_id}:{window_id}:{len(page_views)}", window_id=window_id, url=url
+            )
+            current.events.extend([*leading, event])
+            leading = []
+            page_views.append(current)
+        if leading:  # a window whose page load was never seen
+            orphan = PageViewTimeline(
+                id=f"{session_id}:{window_id}:{len(page_views)}", window_id=window_id, url=""
+            )
+            orphan.events.extend(leading)
+            page_views.append(orphan)
     page_views.sort(key=lambda pv: (pv.started_at, pv.id))
     return page_views

@@ -54,6 +54,7 @@ def test_a_library_record_with_raw_values_reaches_handlers_scrubbed(
     except ValueError:
         logger.exception("request to %s failed for %s", f"/api?token={TOKEN}", CARD)
     logger.debug("a long line " + EMAIL * 2_000)
+    logger.debug("spaced " + f"{EMAIL} " * 2_000)
 
     text = caplog.text
     assert found_in(text) == []
@@ -61,6 +62,7 @@ def test_a_library_record_with_raw_values_reaches_handlers_scrubbed(
     assert "ValueError: cannot parse <email> (<phone>)" in text
     assert caplog.records[0].exc_info is None
     assert len(caplog.records[1].getMessage()) <= MESSAGE_LIMIT
+    assert caplog.records[2].getMessage().endswith("<email> [cut]")
 
 
 def test_the_filter_scrubs_a_record_made_without_the_factory() -> None:
@@ -69,7 +71,7 @@ def test_the_filter_scrubs_a_record_made_without_the_factory() -> None:
     assert record.getMessage() == "user <email>"
 
 
-def test_the_worker_logs_neither_job_arguments_beyond_the_id_nor_results() -> None:
+def test_the_worker_logs_neither_job_arguments_beyond_the_id_nor_results(settings: object) -> None:
     from workers.main import worker_settings
 
     options = worker_settings()
