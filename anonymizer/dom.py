@@ -23,7 +23,13 @@ LABEL_INPUT_TYPES = frozenset({"submit", "button", "reset", "image", "checkbox",
 
 
 class DomState:
-    """id → field info and parent, across one batch."""
+    """id → field info and parent, across one batch.
+
+    Known gap: the state lives for one batch, so a password field whose reveal toggle came in an
+    earlier batch is not known as one here (its value is still dropped by the default input rule
+    and by its name, but not by its history). Fix: keep the ever-password node ids per window
+    between batches (worker state or ingest's DOM mirror) and pass them in.
+    """
 
     def __init__(self) -> None:
         self.fields: dict[int, FieldInfo] = {}
@@ -128,15 +134,24 @@ class DomRedactor:
         return data
 
     def mutation(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A mutation's adds, texts and attributes; anything else (counts, ids) kept as is."""
         out = dict(data)
-        out["adds"] = [
-            {**add, "node": self.node(add.get("node"), add.get("parentId"))}
-            if isinstance(add, dict)
-            else add
-            for add in data.get("adds") or []
-        ]
+        if isinstance(data.get("adds"), list):
+            out["adds"] = [
+                {**add, "node": self.node(add.get("node"), add.get("parentId"))}
+                if isinstance(add, dict)
+                else add
+                for add in data["adds"]
+            ]
+        if isinstance(data.get("texts"), list):
+            out["texts"] = self.mutation_texts(data["texts"])
+        if isinstance(data.get("attributes"), list):
+            out["attributes"] = self.mutation_attributes(data["attributes"])
+        return out
+
+    def mutation_texts(self, items: list[Any]) -> list[Any]:
         texts = []
-        for item in data.get("texts") or []:
+        for item in items:
             if isinstance(item, dict) and isinstance(item.get("value"), str):
                 parent = self.state.parents.get(item.get("id", -1))
                 new = dict(item)
@@ -144,17 +159,18 @@ class DomRedactor:
                 texts.append(new)
             else:
                 texts.append(item)
-        out["texts"] = texts
+        return texts
+
+    def mutation_attributes(self, items: list[Any]) -> list[Any]:
         attributes = []
-        for item in data.get("attributes") or []:
+        for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("attributes"), dict):
                 attributes.append(item)
                 continue
             node_id = item.get("id", -1)
             info = self.state.update(node_id, item["attributes"])
             attributes.append({**item, "attributes": self.attrs(info, item["attributes"])})
-        out["attributes"] = attributes
-        return out
+        return attributes
 
     def node(self, node: Any, parent_id: int | None) -> Any:
         """A redacted copy of a serialized node tree."""
@@ -187,6 +203,8 @@ class DomRedactor:
             out[key] = ""
         elif parent_tag == "style":
             out[key] = strip_css_data_urls(value, self.audit, "css")
+        # Known gap: text typed into a contenteditable element arrives as ordinary text nodes and
+        # gets the page-text rule, not the input rule. Fix: track `contenteditable` ancestors.
         elif parent_tag in ("textarea", "input") and parent_id is not None:
             out[key] = self.input_value(self.state.fields.get(parent_id), value, "rrweb_text")
         else:

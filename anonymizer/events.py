@@ -37,7 +37,7 @@ class EventRedactor:
             if event.get("kind") == "input":
                 out["data"] = self.input_data(event, data)
             elif event.get("kind") == "mutation":
-                out["data"] = self.dom.mutation(data) | {"nodes": data.get("nodes", [])}
+                out["data"] = self.dom.mutation(data)
             else:
                 out["data"] = self.data(data, "error" if event.get("kind") == "error" else "")
         return out

@@ -20,9 +20,8 @@ CAPITALIZED_RUN_RE = regex.compile(
     r"(?:[ \t]+[A-Z][A-Za-z'’]+(?:-[A-Z][A-Za-z'’]+)?){0,3}\b"
 )
 TITLE_NAME_RE = regex.compile(
-    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Officer|Sgt|Judge|Councilmember|Councilwoman|Councilman)\.?"
-    r"[ \t]+(?:[A-Z][a-z'’]+|[a-z]{3,})(?:[ \t]+[A-Z][a-z'’]+)?\b",
-    regex.IGNORECASE,
+    r"\b(?i:Mr|Mrs|Ms|Miss|Mx|Dr|Officer|Sgt|Judge|Councilmember|Councilwoman|Councilman)\.?"
+    r"[ \t]+(?:[A-Z][a-z'’]+|[a-z]{3,})(?:[ \t]+[A-Z][a-z'’]+)?\b"
 )
 # Words that introduce a name: "my name is", "call me", "speak to", "directed by", "Dear".
 CUE_NAME_RE = regex.compile(
@@ -37,168 +36,24 @@ VOCATIVE_RE = regex.compile(
 )
 # First names that are also everyday interface words.
 COMMON_FIRST_NAMES = frozenset(
-    {
-        "will",
-        "mark",
-        "grace",
-        "june",
-        "may",
-        "april",
-        "august",
-        "bill",
-        "art",
-        "pat",
-        "rose",
-        "lane",
-        "hope",
-        "joy",
-        "faith",
-        "dawn",
-        "summer",
-        "page",
-        "chase",
-        "jack",
-        "sign",
-        "don",
-        "guy",
-        "lee",
-        "ray",
-        "major",
-        "sterling",
-        "hunter",
-        "tag",
-        "case",
-        "rich",
-        "frank",
-        "gay",
-        "sunday",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "herb",
-        "penny",
-        "ruby",
-        "crystal",
-        "amber",
-        "ivy",
-        "holly",
-        "iris",
-        "lily",
-        "olive",
-        "pearl",
-        "royal",
-        "king",
-        "prince",
-        "duke",
-        "earl",
-        "miles",
-        "dale",
-        "glen",
-        "forest",
-        "cliff",
-        "park",
-        "more",
-        "long",
-        "young",
-        "see",
-        "view",
-        "love",
-        "do",
-        "so",
-        "in",
-        "an",
-        "christian",
-        "jewel",
-        "star",
-        "sky",
-        "river",
-        "rain",
-        "storm",
-        "winter",
-        "autumn",
-        "general",
-        "angel",
-        "joan",
-        "sam",
-        "max",
-        "robin",
-        "bob",
-        "bud",
-        "buck",
-        "cash",
-        "price",
-    }
+    """
+    will mark grace june may april august bill art pat rose lane hope joy faith dawn summer
+    page chase jack sign don guy lee ray major sterling hunter tag case rich frank gay sunday
+    monday tuesday wednesday thursday friday saturday herb penny ruby crystal amber ivy holly
+    iris lily olive pearl royal king prince duke earl miles dale glen forest cliff park more
+    long young see view love do so in an christian jewel star sky river rain storm winter
+    autumn general angel joan sam max robin bob bud buck cash price
+    """.split()
 )
 # Words after which a capitalized run is a place or an organisation, not a person.
 PLACE_WORDS = frozenset(
-    {
-        "street",
-        "st",
-        "avenue",
-        "ave",
-        "road",
-        "rd",
-        "boulevard",
-        "blvd",
-        "drive",
-        "dr",
-        "lane",
-        "ln",
-        "way",
-        "court",
-        "ct",
-        "place",
-        "pl",
-        "park",
-        "hall",
-        "center",
-        "centre",
-        "library",
-        "school",
-        "county",
-        "city",
-        "department",
-        "office",
-        "station",
-        "bridge",
-        "square",
-        "plaza",
-        "building",
-        "tower",
-        "river",
-        "lake",
-        "creek",
-        "hill",
-        "hills",
-        "heights",
-        "valley",
-        "beach",
-        "bay",
-        "island",
-        "airport",
-        "hospital",
-        "church",
-        "college",
-        "university",
-        "academy",
-        "museum",
-        "theater",
-        "theatre",
-        "stadium",
-        "field",
-        "gardens",
-        "day",
-        "act",
-        "fund",
-        "program",
-        "project",
-        "foundation",
-        "memorial",
-        "terrace",
-    }
+    """
+    street st avenue ave road rd boulevard blvd drive dr lane ln way court ct place pl park
+    hall center centre library school county city department office station bridge square
+    plaza building tower river lake creek hill hills heights valley beach bay island airport
+    hospital church college university academy museum theater theatre stadium field gardens
+    day act fund program project foundation memorial terrace
+    """.split()
 )
 
 

@@ -68,11 +68,11 @@ class PolicyConfig:
     text_min_score: float = 0.4
     error_person_min_score: float = 0.85
     # Guard rails.
-    text_max_chars: int = 4_000
-    survey_max_chars: int = 10_000
+    text_max_chars: int = 2_000
+    survey_max_chars: int = 5_000
     error_max_chars: int = 8_000
     url_max_chars: int = 4_096
-    field_budget_ms: int = 800
+    field_budget_ms: int = 700
     # Only strings this short are cached (interface labels repeat; free text does not).
     cache_max_chars: int = 120
     cache_max_entries: int = 50_000

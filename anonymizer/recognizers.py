@@ -241,7 +241,8 @@ class DateOfBirthRecognizer(GuardedPatternRecognizer):
         super().__init__(
             supported_entity="DATE_OF_BIRTH",
             patterns=self.PATTERNS,
-            context=["born", "birth", "birthday", "dob", "birthdate", "age"],
+            # "bear": Presidio matches context on lemmas, and spaCy lemmatizes "born" to it.
+            context=["born", "bear", "birth", "birthday", "dob", "birthdate", "age"],
             name="DateOfBirthRecognizer",
         )
 

@@ -13,7 +13,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from anonymizer.allowlist import allowed_regions, inside_any
 from anonymizer.audit import Audit
 from anonymizer.engine import Engine
-from anonymizer.guard import FieldTimeoutError, field_budget
+from anonymizer.guard import FieldTimeoutError, field_budget, remaining_s
 from anonymizer.policy import PolicyConfig
 from anonymizer.urls import URL_IN_TEXT_RE, UrlRedactor
 
@@ -28,6 +28,8 @@ CAPS_RUN_RE = re.compile(r"\b[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+)+\b")
 # Broad heuristics that would flag ordinary interface text; only resident-written text gets them.
 SURVEY_ONLY_RECOGNIZERS = frozenset({"ProperNounRecognizer", "AddressBlockRecognizer"})
 TIMEOUT_PLACEHOLDER = "<REDACTED>"
+# Longer texts are analyzed in chunks of about this size.
+CHUNK_CHARS = 400
 TRUNCATED_PLACEHOLDER = "<TRUNCATED>"
 
 
@@ -40,6 +42,23 @@ class Finding:
     entity: str
     recognizer: str
     score: float
+
+
+def chunk_text(text: str, size: int) -> list[tuple[int, str]]:
+    """(offset, chunk) pieces of at most `size` chars, cut at whitespace not between digits."""
+    chunks: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            for cut in range(end - 1, start + size // 2, -1):
+                between_digits = text[cut - 1].isdigit() and text[cut + 1].isdigit()
+                if text[cut].isspace() and not between_digits:
+                    end = cut + 1
+                    break
+        chunks.append((start, text[start:end]))
+        start = end
+    return chunks
 
 
 def caps_to_title(text: str) -> str:
@@ -101,18 +120,29 @@ class TextRedactor:
         return self.redact_many([text], kind, audit, context)[0]
 
     def redact_value(self, value: str, audit: Audit) -> str:
-        """A URL value: words go through the full analyzer, anything else patterns only."""
+        """A URL part: words go through the full analyzer, anything else patterns only."""
         kind = "text" if re.search(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}", value) else "pattern"
-        return self.redact(value, kind, audit)
+        return self.redact_many([value], kind, audit, part_of="url")[0]
 
     def redact_many(
-        self, texts: Sequence[str], kind: str, audit: Audit, context: Sequence[str] = ()
+        self,
+        texts: Sequence[str],
+        kind: str,
+        audit: Audit,
+        context: Sequence[str] = (),
+        part_of: str = "",
     ) -> list[str]:
-        """Redact strings of one kind; NER for them runs as one `nlp.pipe` batch."""
+        """Redact strings of one kind; NER for them runs as one `nlp.pipe` batch.
+
+        `part_of`: the strings are parts of a field of that kind, already counted (URL parts);
+        the audit counts their findings under that field kind.
+        """
+        field = part_of or kind
         out: list[str] = list(texts)
         todo: list[int] = []
         for index, text in enumerate(texts):
-            audit.seen(kind)
+            if not part_of:
+                audit.seen(kind)
             if not text or not any(c.isalnum() for c in text):
                 continue
             if not context and (kind, text) in self.clean:
@@ -122,34 +152,68 @@ class TextRedactor:
             return out
 
         capped = [texts[i][: self.max_chars[kind]] for i in todo]
-        artifacts = self._artifacts(capped, kind)
-        for index, text, art in zip(todo, capped, artifacts, strict=True):
+        short = [len(text) <= CHUNK_CHARS for text in capped]
+        # Short strings (nearly all) share one NER batch; long ones are analyzed chunk by chunk.
+        batched = iter(self._artifacts([t for t, s in zip(capped, short, strict=True) if s], kind))
+        for index, text, is_short in zip(todo, capped, short, strict=True):
             rest = texts[index][len(text) :]
             # Past the cap only text that cannot hold PII (no letters or digits) is kept.
             truncated = any(c.isalnum() for c in rest)
+            art = next(batched) if is_short else None
             try:
                 with field_budget(self.config.field_budget_ms):
-                    redacted, findings = self._redact_one(text, kind, art, audit, context)
+                    if art is not None:
+                        redacted, findings = self._redact_one(text, kind, art, audit, context)
+                    else:
+                        redacted, findings = self._redact_chunks(text, kind, audit, context)
             except FieldTimeoutError:
                 logger.warning("redaction budget spent on one %s field; masked whole", kind)
                 audit.timeouts += 1
-                audit.count("UNKNOWN", kind, "time_budget", "mask")
+                audit.count("UNKNOWN", field, "time_budget", "mask")
                 out[index] = TIMEOUT_PLACEHOLDER
                 continue
             if truncated:
                 redacted += TRUNCATED_PLACEHOLDER
-                audit.count("TRUNCATED", kind, "size_cap", "truncate")
+                audit.count("TRUNCATED", field, "size_cap", "truncate")
             else:
                 redacted += rest
             for finding in findings:
-                audit.count(finding.entity, kind, finding.recognizer, "replace")
-            cacheable = kind in CACHED_KINDS and not context and not truncated
-            if cacheable and redacted == texts[index] and len(text) <= self.config.cache_max_chars:
-                if len(self.clean) >= self.config.cache_max_entries:
-                    self.clean.clear()
-                self.clean.add((kind, texts[index]))
+                audit.count(finding.entity, field, finding.recognizer, "replace")
+            if not context and not truncated and redacted == texts[index]:
+                self._remember_clean(kind, redacted)
             out[index] = redacted
         return out
+
+    def _remember_clean(self, kind: str, text: str) -> None:
+        """Remember a short interface string in which nothing was found."""
+        if kind not in CACHED_KINDS or len(text) > self.config.cache_max_chars:
+            return
+        if len(self.clean) >= self.config.cache_max_entries:
+            self.clean.clear()
+        self.clean.add((kind, text))
+
+    def _redact_chunks(
+        self, text: str, kind: str, audit: Audit, context: Sequence[str]
+    ) -> tuple[str, list[Finding]]:
+        """A long text chunk by chunk, so cost grows linearly and the budget is checked often.
+
+        Presidio's context step is quadratic in findings × tokens on one text; chunks bound it.
+        """
+        pieces: list[str] = []
+        findings: list[Finding] = []
+        for offset, chunk in chunk_text(text, CHUNK_CHARS):
+            if not any(c.isalnum() for c in chunk):
+                pieces.append(chunk)  # nothing to find in punctuation and spaces
+                continue
+            remaining_s()
+            art = self._artifacts([chunk], kind)[0]
+            redacted, found = self._redact_one(chunk, kind, art, audit, context)
+            pieces.append(redacted)
+            findings.extend(
+                Finding(f.start + offset, f.end + offset, f.entity, f.recognizer, f.score)
+                for f in found
+            )
+        return "".join(pieces), findings
 
     def _artifacts(self, texts: list[str], kind: str) -> list[NlpArtifacts]:
         """`_artifacts_unlocked` under the engine lock: spaCy pipelines are not documented as
@@ -248,6 +312,8 @@ class TextRedactor:
         if recognizer in SURVEY_ONLY_RECOGNIZERS and kind != "survey":
             return False
         span = text[result.start : result.end]
+        if recognizer == "SpacyRecognizer" and not any(c.isalpha() for c in span):
+            return False  # the small model sometimes calls a date a person
         if (
             recognizer == "SpacyRecognizer"
             and span.islower()

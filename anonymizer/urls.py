@@ -25,6 +25,19 @@ SAFE_CHARS = "<>/:@!$'()*,;-._~"
 URL_IN_TEXT_RE = re.compile(r"(?:\b[a-zA-Z][a-zA-Z0-9+.\-]{1,15}://|\bwww\.)[^\s<>\"'`]{1,2048}")
 
 
+def decode(raw: str) -> str:
+    """Percent-decode (`+` as space) until stable, at most three times (double encoding)."""
+    decoded = unquote_plus(raw)
+    for _ in range(2):
+        if "%" not in decoded:
+            break
+        again = unquote_plus(decoded)
+        if again == decoded:
+            break
+        decoded = again
+    return decoded
+
+
 def entropy_bits(value: str) -> float:
     """Shannon entropy per character."""
     counts = Counter(value)
@@ -71,6 +84,7 @@ class UrlRedactor:
         """Redact one URL (absolute or relative); never replaces it as a whole."""
         if not url:
             return url
+        audit.seen("url")
         if len(url) > self.config.url_max_chars:
             audit.count("TRUNCATED", "url", "size_cap", "truncate")
             url = url[: self.config.url_max_chars]
@@ -159,7 +173,7 @@ class UrlRedactor:
 
     def _value(self, key: str, raw: str, allowed: frozenset[str], audit: Audit) -> str:
         """One query value by its key: keep, remove or analyze."""
-        decoded = unquote_plus(raw)
+        decoded = decode(raw)
         if not decoded:
             return raw
         if key.lower() in allowed and len(decoded) <= 64:
@@ -171,13 +185,13 @@ class UrlRedactor:
         if JWT_RE.fullmatch(decoded):
             audit.count("JWT", "url", "url_rule", "replace")
             return "<JWT>"
+        out = self.analyze_value(decoded, audit)
+        if out != decoded:
+            return quote(out, safe=SAFE_CHARS)
         if looks_like_token(decoded, self.config) and " " not in decoded:
             audit.count("TOKEN", "url", "entropy", "replace")
             return "<TOKEN>"
-        out = self.analyze_value(decoded, audit)
-        if out == decoded:
-            return raw
-        return quote(out, safe=SAFE_CHARS)
+        return raw
 
     def _query(self, query: str, allowed: frozenset[str], audit: Audit) -> str:
         if not query:
@@ -198,4 +212,7 @@ class UrlRedactor:
         route, sep, query = fragment.partition("?")
         if route.startswith(("/", "!/")) or sep:
             return self._path(route, audit) + sep + self._query(query, allowed, audit)
+        if "=" in fragment:
+            # Parameters in the fragment, as OAuth's implicit flow sends them (#access_token=...).
+            return self._query(fragment, allowed, audit)
         return self._segment(fragment, audit)

@@ -133,8 +133,29 @@ class ScrubbingFilter(logging.Filter):
         return True
 
 
+class DropDebug(logging.Filter):
+    """Drops DEBUG records: for a library whose debug output quotes the text it analyses."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+# Loggers that carry raw values by design get a filter of their own, which holds even where the
+# record factory is replaced: Presidio logs analysed text at DEBUG ("Context list is: ..."), and
+# uvicorn's access log prints query strings (the survey endpoints take ids in them).
+LOGGER_FILTERS: dict[str, type[logging.Filter]] = {
+    "presidio-analyzer": DropDebug,
+    "presidio-anonymizer": DropDebug,
+    "uvicorn.access": ScrubbingFilter,
+}
+
+
 def install_log_scrubbing() -> None:
     """Make every log record created from now on in this process a scrubbed one (idempotent)."""
+    for name, kind in LOGGER_FILTERS.items():
+        target = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in target.filters):
+            target.addFilter(kind())
     current = logging.getLogRecordFactory()
     if getattr(current, "_stuckpoint_scrubbing", False):
         return

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -204,6 +205,16 @@ class Stack:
         }
         asyncio.run(self._bootstrap())
 
+    def fresh_database(self) -> None:
+        """Switch to a new, empty database (bootstrapped); restart the API and workers after.
+
+        On FerretDB v1 every non-``_id`` query scans its collection, so scenarios that share a
+        database would slow each other down.
+        """
+        self.database = f"bench_{uuid.uuid4().hex[:8]}"
+        self.env["STUCKPOINT_DATABASE"] = self.database
+        asyncio.run(self._bootstrap())
+
     def settings(self) -> Any:
         from api.settings import Settings
 
@@ -239,8 +250,11 @@ class Stack:
         return Child(name, process, log_path)
 
     def start_api(self, timeout_s: float = 60) -> Child:
+        """Start (or restart) the API and wait until ``/healthz`` answers."""
         from embedded.process import free_loopback_port
 
+        if self.api is not None:
+            self.api.stop()
         port = free_loopback_port()
         self.api = self._spawn("api", ["cli.main", "api"], {"STUCKPOINT_PORT": str(port)})
         self.api_url = f"http://127.0.0.1:{port}"
@@ -292,8 +306,8 @@ class Stack:
 
     def __enter__(self) -> Stack:
         if threading.current_thread() is threading.main_thread():
-            # A terminated benchmark still stops its servers and children (via __exit__).
-            signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+            # A terminated benchmark still stops its servers and children.
+            signal.signal(signal.SIGTERM, self._terminated)
         try:
             self.start_servers()
         except BaseException:
@@ -303,6 +317,61 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _terminated(self, *_: object) -> None:
+        self.stop()
+        os._exit(143)
+
+
+class RawHttp:
+    """A minimal HTTP/1.1 keep-alive client for load generation.
+
+    httpx spends more CPU per request than the API under test does, so on this machine it
+    cannot drive 500 requests/s; this sends prepared bytes and reads only the status line,
+    the headers and a Content-Length body (which is all uvicorn and Starlette send here).
+    """
+
+    def __init__(self, url: str, max_connections: int = 256) -> None:
+        parts = urlsplit(url)
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 80
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.slots = asyncio.Semaphore(max_connections)
+        self.opened: list[asyncio.StreamWriter] = []
+
+    def prepare(self, method: str, path: str, body: bytes = b"") -> bytes:
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    async def send(self, request: bytes) -> int:
+        """Send one prepared request; return the response status."""
+        async with self.slots:
+            if self.idle:
+                reader, writer = self.idle.pop()
+            else:
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+                self.opened.append(writer)
+            try:
+                writer.write(request)
+                status = int((await reader.readline()).split()[1])
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+            except BaseException:
+                writer.close()
+                raise
+            self.idle.append((reader, writer))
+            return status
+
+    def close(self) -> None:
+        for writer in self.opened:
+            writer.close()
 
 
 async def new_site(stack: Stack, name: str) -> str:

@@ -237,6 +237,31 @@ def envelopes(site_key: str) -> st.SearchStrategy[Any]:
     )
 
 
+@cache
+def valid_envelopes(site_key: str) -> st.SearchStrategy[Any]:
+    """Envelopes the API accepts, with hostile events inside: these reach the worker."""
+    return st.fixed_dictionaries(
+        {
+            "site_key": st.just(site_key),
+            "session_id": st.from_regex(r"[A-Za-z0-9]{8,32}", fullmatch=True),
+            "window_id": st.sampled_from(["w1", "w2"]),
+            "seq": st.integers(0, 50),
+            "format": st.just("native"),
+            "events": st.lists(native_events(), min_size=1, max_size=8),
+        },
+        optional={"visitor_id": st.from_regex(r"[A-Za-z0-9]{8,32}", fullmatch=True)},
+    ) | st.fixed_dictionaries(
+        {
+            "site_key": st.just(site_key),
+            "session_id": st.from_regex(r"[A-Za-z0-9]{8,32}", fullmatch=True),
+            "window_id": st.just("w1"),
+            "seq": st.integers(0, 50),
+            "format": st.just("rrweb"),
+            "events": st.lists(rrweb_events(), min_size=1, max_size=8),
+        }
+    )
+
+
 def encode(value: Any) -> bytes:
     """JSON as a browser would send it (big integers and lone surrogates included)."""
     return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
@@ -263,7 +288,12 @@ def bodies(draw: st.DrawFn, values: st.SearchStrategy[Any]) -> tuple[bytes, dict
 @st.composite
 def collect_cases(draw: st.DrawFn, site_key: str) -> Case:
     content, headers = draw(
-        bodies(envelopes(site_key) | json_values() | st.lists(rrweb_events(), max_size=6))
+        bodies(
+            valid_envelopes(site_key)
+            | envelopes(site_key)
+            | json_values()
+            | st.lists(rrweb_events(), max_size=6)
+        )
     )
     params = draw(
         st.dictionaries(
@@ -386,10 +416,31 @@ def graphql_cases(draw: st.DrawFn, keys: list[str]) -> Case:
     return Case("POST", "/graphql", content, {**headers, **body_headers})
 
 
+@st.composite
+def deep_cases(draw: st.DrawFn, survey_id: str) -> Case:
+    """Deeply nested JSON, or a body far over every limit, to any endpoint that reads a body."""
+    path = draw(st.sampled_from(["/collect", f"/surveys/{survey_id}/responses", "/graphql"]))
+    depth = draw(st.integers(50, 200_000))
+    shape = draw(st.sampled_from(["arrays", "objects", "huge"]))
+    if shape == "arrays":
+        content = b"[" * depth + b"]" * depth
+    elif shape == "objects":
+        content = b'{"a":' * depth + b"1" + b"}" * depth
+    else:
+        content = b'{"events": ["' + b"a" * (depth * 40) + b'"]}'
+    return Case("POST", path, content, {"content-type": "application/json"})
+
+
 def any_case(site_key: str, survey_id: str, keys: list[str]) -> st.SearchStrategy[Case]:
-    return (
-        collect_cases(site_key)
-        | collect_cases(site_key)
-        | survey_cases(site_key, survey_id)
-        | graphql_cases(keys)
+    """All kinds, /collect twice as often; one case in nine is deep or huge."""
+    return st.one_of(
+        collect_cases(site_key),
+        collect_cases(site_key),
+        collect_cases(site_key),
+        survey_cases(site_key, survey_id),
+        survey_cases(site_key, survey_id),
+        graphql_cases(keys),
+        graphql_cases(keys),
+        graphql_cases(keys),
+        deep_cases(survey_id),
     )

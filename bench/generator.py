@@ -15,7 +15,6 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -458,7 +457,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    print("command:", " ".join([Path(sys.executable).name, "-m", "bench.generator", *sys.argv[1:]]))
+    from bench.common import print_header
+
+    print_header("Generator calibration against a real recording", "bench.generator")
     print_calibration(calibration(args.sessions, args.seed))
 
 

@@ -27,8 +27,8 @@ PIPELINE: dict[str, tuple[str, list[str], list[str]]] = {
     "store_ceiling": ("bench.store_ceiling", ["--sessions", "40"], ["--sessions", "5"]),
     "throughput": (
         "bench.throughput",
-        ["--sessions", "8", "--workers", "1,2"],
-        ["--sessions", "2", "--workers", "1,2"],
+        ["--sessions", "16", "--workers", "1,2"],
+        ["--sessions", "4", "--workers", "1,2"],
     ),
     "ingest_latency": (
         "bench.ingest_latency",
@@ -39,6 +39,12 @@ PIPELINE: dict[str, tuple[str, list[str], list[str]]] = {
         "bench.freshness",
         ["--rate", "1000", "--duration-s", "20", "--wait-s", "90"],
         ["--rate", "1000", "--duration-s", "5", "--wait-s", "30"],
+    ),
+    # The same at a rate one worker keeps up with here, to show freshness without a backlog.
+    "freshness_sustained": (
+        "bench.freshness",
+        ["--rate", "20", "--duration-s", "30", "--wait-s", "60"],
+        ["--rate", "20", "--duration-s", "5", "--wait-s", "30"],
     ),
     "growth": (
         "bench.growth",

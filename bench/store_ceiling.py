@@ -123,8 +123,9 @@ def print_result(result: dict[str, Any]) -> None:
     print(f"  baseline: ping         {result['baseline_ping_per_s']:>9.0f} round trips/s")
 
 
-def docs_for(sessions: int, seed: int) -> list[dict[str, Any]]:
-    batches = [b for s in generate(sessions, seed, prefix="ceiling") for b in cut_batches(s)]
+def docs_for(sessions: int, seed: int, max_pages: int = 6) -> list[dict[str, Any]]:
+    generated = generate(sessions, seed, prefix="ceiling", max_pages=max_pages)
+    batches = [b for s in generated for b in cut_batches(s)]
     return chunk_docs(batches, "ceiling")
 
 

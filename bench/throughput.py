@@ -1,6 +1,6 @@
 """End-to-end throughput and peak memory: from `POST /collect` until the page metrics show it.
 
-    python -m bench.throughput [--sessions 12] [--workers 1,2] [--json out.json]
+    python -m bench.throughput [--sessions 16] [--max-pages 3] [--workers 1,2] [--json out.json]
     python -m bench.throughput --profile worker-profile.html   # where the worker's time goes
 
 The same generated sessions (realistic rrweb batches, posted in send-time order by 16 clients)
@@ -17,8 +17,11 @@ import argparse
 import asyncio
 import concurrent.futures
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from pymongo import monitoring
 
 from bench import store_ceiling
 from bench.common import (
@@ -48,11 +51,18 @@ WARM_UP_JOBS = 3
 def workload(
     sessions: int, seed: int, site_key: str, max_pages: int = 6
 ) -> tuple[list[dict[str, Any]], int]:
-    """Batches in the order browsers would send them, and the page views they hold."""
+    """Batches in the order many concurrent visitors send them, and the page views they hold.
+
+    Round robin over sessions (every session's first batch, then every second one, ...), as
+    when all of them browse at once: a session's next batch rarely arrives while its previous
+    one is still being processed, so workers seldom wait on a session's lock.
+    """
     generated = generate(sessions, seed, prefix="tp", max_pages=max_pages)
-    batches = [b for s in generated for b in cut_batches(s, site_key)]
-    batches.sort(key=lambda b: b["sent_at"])
-    return batches, sum(s.page_views for s in generated)
+    batches = [
+        (b["seq"], index, b) for index, s in enumerate(generated) for b in cut_batches(s, site_key)
+    ]
+    batches.sort(key=lambda item: (item[0], item[1]))
+    return [b for _, _, b in batches], sum(s.page_views for s in generated)
 
 
 async def measure(
@@ -135,12 +145,14 @@ def run(
     worker_counts: list[int],
     concurrency: int,
     code_dirs: list[Path] | None = None,
+    max_pages: int = 3,
 ) -> dict[str, Any]:
     """The whole benchmark on its own stack: baselines, then one run per worker count.
 
-    With several ``code_dirs`` (source trees), each worker count runs once per tree, in turn.
+    Each run gets a fresh database and API. With several ``code_dirs`` (source trees), each
+    worker count runs once per tree, in turn.
     """
-    docs = store_ceiling.docs_for(sessions, seed)
+    docs = store_ceiling.docs_for(sessions, seed, max_pages)
     runs = []
     with Stack() as stack:
         ceiling = asyncio.run(store_ceiling.measure(stack.mongodb_url, stack.database, docs))
@@ -150,11 +162,12 @@ def run(
             f" one-by-one upserts {upserts['events_per_s']:.0f} events/s",
             flush=True,
         )
-        stack.start_api()
         for count in worker_counts:
             for code_dir in code_dirs or [ROOT]:
+                stack.fresh_database()
+                stack.start_api()
                 stack.start_workers(count, code_dir)
-                row = asyncio.run(measure(stack, sessions, seed, concurrency))
+                row = asyncio.run(measure(stack, sessions, seed, concurrency, max_pages=max_pages))
                 row["code_dir"] = str(code_dir)
                 print_run(row)
                 runs.append(row)
@@ -172,6 +185,37 @@ class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
         except BaseException as err:  # noqa: BLE001 - handed to the awaiting job
             future.set_exception(err)
         return future
+
+
+class StoreCommands(monitoring.CommandListener):
+    """Counts and server round-trip time of store commands, by command name (pymongo events)."""
+
+    def __init__(self) -> None:
+        self.count: Counter[str] = Counter()
+        self.ms: Counter[str] = Counter()
+        self.recording = False
+
+    def started(self, event: Any) -> None:
+        pass
+
+    def succeeded(self, event: Any) -> None:
+        if self.recording:
+            self.count[event.command_name] += 1
+            self.ms[event.command_name] += event.duration_micros / 1000
+
+    def failed(self, event: Any) -> None:
+        self.succeeded(event)
+
+    def summary(self, jobs: int) -> str:
+        rows = [
+            f"  {name:14} {self.count[name] / jobs:>6.1f} per job {self.ms[name] / jobs:>7.1f} ms"
+            for name in sorted(self.count, key=lambda n: -self.ms[n])
+        ]
+        total = sum(self.ms.values()) / jobs
+        head = (
+            f"store commands (pymongo round trips), {sum(self.count.values()) / jobs:.1f} per job"
+        )
+        return "\n".join([f"{head}, {total:.0f} ms per job:", *rows])
 
 
 async def profile_jobs(
@@ -201,6 +245,8 @@ async def profile_jobs(
     await redis.aclose()
 
     settings = stack.settings()
+    commands = StoreCommands()
+    monitoring.register(commands)
     resources = await open_resources(settings)
     await resources.store.ensure_indexes()
     ctx = {
@@ -215,11 +261,13 @@ async def profile_jobs(
             await process_batch(ctx, batch_id)
         profiler = Profiler(interval=0.001, async_mode="disabled")
         started = time.perf_counter()
+        commands.recording = True
         profiler.start()
         for batch_id in ids[WARM_UP_JOBS:]:
             await process_batch(ctx, batch_id)
         await aggregate_dirty(ctx)
         profiler.stop()
+        commands.recording = False
         elapsed = time.perf_counter() - started
     finally:
         loop.set_default_executor(concurrent.futures.ThreadPoolExecutor())
@@ -231,12 +279,14 @@ async def profile_jobs(
         f"{len(ids) - WARM_UP_JOBS} jobs ({events} events, roughly) in {elapsed:.1f} s = "
         f"{events / elapsed:.0f} events/s on one thread; HTML profile in {html_path}\n"
     )
+    head += commands.summary(len(ids) - WARM_UP_JOBS) + "\n"
     return head + profiler.output_text(unicode=False, color=False, show_all=False)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=12, help="visits per run (~470 events)")
+    parser.add_argument("--sessions", type=int, default=16, help="concurrent visits per run")
+    parser.add_argument("--max-pages", type=int, default=3, help="page views per visit, at most")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", default="1,2", help="worker counts to run, comma separated")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
@@ -257,7 +307,7 @@ def main() -> None:
     info = print_header("End-to-end throughput and peak memory", MODULE)
     counts = [int(n) for n in args.workers.split(",")]
     code_dirs = [Path(d).resolve() for d in args.code_dirs.split(",")] if args.code_dirs else None
-    result = run(args.sessions, args.seed, counts, args.concurrency, code_dirs)
+    result = run(args.sessions, args.seed, counts, args.concurrency, code_dirs, args.max_pages)
     print_ratios(result["runs"])
     write_json(args.json, {"machine": info, **result})
 

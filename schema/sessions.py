@@ -264,7 +264,7 @@ class SessionQueries:
             .to_list(None)
         )
         for doc in docs:
-            # Later fields (page views, signals) of these sessions load in one batch each.
+            # A later lookup of one of these sessions by id needs no query.
             info.context.loaders.sessions.prime(doc["_id"], doc)
         edges, page_info = page_of(docs, first, field, Session.from_doc)
         return Connection(edges=edges, page_info=page_info)

@@ -13,6 +13,10 @@ from redis.asyncio import Redis
 
 RAW_PREFIX = "stuckpoint:raw:"
 PENDING_KEY = "stuckpoint:pending"
+# Batches whose job failed on every try: kept encrypted (the same expiry) for an operator.
+QUARANTINE_PREFIX = "stuckpoint:quarantine:"
+QUARANTINE_KEY = "stuckpoint:quarantined"
+FAILURES_KEY = "stuckpoint:failures"
 
 
 class RawBatchMissing(LookupError):
@@ -47,11 +51,38 @@ class RawBatchStore:
             raise RawBatchCorrupt(batch_id) from err
 
     async def done(self, batch_id: str) -> None:
-        """Forget a processed batch: the raw data and its pending record."""
+        """Forget a processed batch: the raw data, its pending record and its failure count."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(RAW_PREFIX + batch_id)
             pipe.zrem(PENDING_KEY, batch_id)
+            pipe.hdel(FAILURES_KEY, batch_id)
             await pipe.execute()
+
+    async def count_failure(self, batch_id: str) -> int:
+        """Record one more failed try of this batch; returns how many there were."""
+        return int(await self.redis.hincrby(FAILURES_KEY, batch_id, 1))
+
+    async def quarantine(self, batch_id: str) -> None:
+        """Set a batch aside: no longer pending or re-driven, kept (encrypted) until it expires."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rename(RAW_PREFIX + batch_id, QUARANTINE_PREFIX + batch_id)
+            pipe.zrem(PENDING_KEY, batch_id)
+            pipe.zadd(QUARANTINE_KEY, {batch_id: int(time.time() * 1000)})
+            pipe.hdel(FAILURES_KEY, batch_id)
+            # The rename fails when the raw batch is already gone; the rest still applies.
+            await pipe.execute(raise_on_error=False)
+
+    async def release(self, batch_id: str) -> None:
+        """Put a quarantined batch back in the pending record; the next re-drive processes it."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rename(QUARANTINE_PREFIX + batch_id, RAW_PREFIX + batch_id)
+            pipe.zrem(QUARANTINE_KEY, batch_id)
+            pipe.zadd(PENDING_KEY, {batch_id: 0})
+            await pipe.execute(raise_on_error=False)
+
+    async def quarantined(self, limit: int = 1000) -> list[str]:
+        ids = await self.redis.zrange(QUARANTINE_KEY, 0, limit - 1)
+        return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
 
     async def pending_older_than(self, age_s: float, limit: int = 500) -> list[str]:
         cutoff_ms = int((time.time() - age_s) * 1000)

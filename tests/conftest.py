@@ -1,7 +1,13 @@
+# ruff: noqa: E402  (the network guard is installed before the other imports)
 """Real servers for the test run: embedded FerretDB and Valkey (or the configured URLs),
 the API on a loopback port, and an in-process arq worker."""
 
 from __future__ import annotations
+
+from tests.netguard import ATTEMPTS, install_network_guard
+
+# Before anything else is imported: import-time network access is caught too.
+install_network_guard()
 
 import asyncio
 import os
@@ -21,6 +27,15 @@ from embedded.process import free_loopback_port
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def no_network_attempts() -> Iterator[list[str]]:
+    """Fail the test if anything tried to reach a non-loopback address during it."""
+    yield ATTEMPTS
+    tried = list(ATTEMPTS)
+    ATTEMPTS.clear()
+    assert not tried, f"network access attempted: {tried}"
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -15,7 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.resources import Resources
 from storage.raw_batches import RawBatchCorrupt, RawBatchMissing
-from workers.redact import redact_batch
+from workers.redact import redact_batch, site_policy_of
 from workers.retention import ERASED_PREFIX, lock_key
 from workers.sessions import assign_part
 from workers.store import (
@@ -31,6 +33,8 @@ logger = logging.getLogger(__name__)
 # A store or queue that does not answer: the job is tried again later, nothing is lost.
 TRANSIENT_ERRORS = (ConnectionFailure, RedisConnectionError, RedisTimeoutError, LockError, OSError)
 RETRY_CAP_S = 60
+# A batch whose job fails this many times for a reason other than an outage is set aside.
+MAX_FAILURES = 3
 ARQ_JOB_PREFIX = "arq:job:"
 ARQ_IN_PROGRESS_PREFIX = "arq:in-progress:"
 
@@ -44,7 +48,8 @@ async def process_batch(ctx: dict[str, Any], batch_id: str) -> dict[str, int | s
     """Redact, store, detect and aggregate one batch; safe to run again for the same id.
 
     When the store or the queue does not answer, the job is retried with backoff (arq's
-    ``max_tries``); past that, the re-drive of pending batches starts it again.
+    ``max_tries``); past that, the re-drive of pending batches starts it again. Any other failure
+    leaves the batch pending for the re-drive, and after ``MAX_FAILURES`` sets it aside.
     """
     try:
         return await _process(ctx, batch_id)
@@ -52,6 +57,29 @@ async def process_batch(ctx: dict[str, Any], batch_id: str) -> dict[str, int | s
         delay_s = retry_delay_s(int(ctx.get("job_try") or 1))
         logger.warning("batch %s: %s; retrying in %d s", batch_id, type(err).__name__, delay_s)
         raise Retry(defer=delay_s) from err
+    except Exception as err:
+        resources: Resources = ctx["resources"]
+        failures = await resources.raw_batches.count_failure(batch_id)
+        if failures < MAX_FAILURES:
+            # Failed, still pending: the re-drive tries it again after redrive_after_s.
+            raise
+        # A poison batch: re-driving it forever would only repeat the failure.
+        await resources.raw_batches.quarantine(batch_id)
+        logger.error(
+            "batch %s quarantined after %d failures: %s at %s",
+            batch_id,
+            failures,
+            type(err).__name__,
+            where(err),
+        )
+        return {"status": "quarantined"}
+
+
+def where(err: BaseException) -> str:
+    """The innermost frame of our code an error passed through, as ``file:line`` (no values)."""
+    frames = traceback.extract_tb(err.__traceback__)
+    ours = [f for f in frames if "/site-packages/" not in f.filename] or frames
+    return f"{Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else "unknown"
 
 
 async def _process(ctx: dict[str, Any], batch_id: str) -> dict[str, int | str]:
@@ -69,7 +97,13 @@ async def _process(ctx: dict[str, Any], batch_id: str) -> dict[str, int | str]:
     record = orjson.loads(payload)
     key = session_key(record["site_id"], record["batch"]["session_id"])
     previous = await resources.store.sessions.find_one({"_id": key}, {"clock_shift_ms": 1})
-    redacted = await redact_batch(ctx["redactor"], record, (previous or {}).get("clock_shift_ms"))
+    site = await resources.store.sites.find_one({"_id": record["site_id"]}, {"redaction": 1})
+    redacted = await redact_batch(
+        ctx["redactor"],
+        record,
+        (previous or {}).get("clock_shift_ms"),
+        site_policy_of(site or {"_id": record["site_id"]}),
+    )
     del record, payload
 
     # One job at a time per session, so the session rebuild sees every stored chunk. The lock

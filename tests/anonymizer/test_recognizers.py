@@ -129,3 +129,30 @@ def test_checksums_and_suffixes() -> None:
     assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
     assert card_prefix_ok("2221000000000009") and not card_prefix_ok("1234567890123456")
     assert has_public_suffix("xn--80ak6aa92e.com") and not has_public_suffix("email")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I was born 04/12/1987 and need a copy", "I was born <DATE_OF_BIRTH> and need a copy"),
+        ("date of birth: March 3, 1990", "date of birth: <DATE_OF_BIRTH>"),
+        ("the meeting on 04/12/2025 was useful", "the meeting on 04/12/2025 was useful"),
+    ],
+)
+def test_dates_are_redacted_only_as_dates_of_birth(
+    redactor: Redactor, text: str, expected: str
+) -> None:
+    assert redactor.redact_survey_text(text)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dr. Smith at the clinic was great", "<PERSON> at the clinic was great"),
+        ("my name is Wijtze", "my name is <PERSON>"),
+        ("Marisca, can I please speak to your boss?", "<PERSON>, can I please speak to your boss?"),
+        ("maria gonzalez was very helpful", "<PERSON> was very helpful"),
+    ],
+)
+def test_names_the_small_model_misses(redactor: Redactor, text: str, expected: str) -> None:
+    assert redactor.redact_survey_text(text)[0] == expected

@@ -55,6 +55,14 @@ from anonymizer.urls import entropy_bits, is_secret_key, looks_like_token
         ("/permits?email=jane%40example.com", "/permits?email=<EMAIL_ADDRESS>"),
         ("https://city.example.gov/#section-2", "https://city.example.gov/#section-2"),
         ("https://city.example.gov/?", "https://city.example.gov/?"),
+        (
+            "https://city.example.gov/permits?e=jane.roe%2540example.com",
+            "https://city.example.gov/permits?e=<EMAIL_ADDRESS>",
+        ),
+        (
+            "https://city.example.gov/cb#access_token=ya29.a0AfH6SMBx&expires_in=3599",
+            "https://city.example.gov/cb#access_token=<REDACTED>&expires_in=3599",
+        ),
     ],
 )
 def test_url_rule_stores_the_exact_expected_url(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,10 @@ from api.logfilter import install_log_scrubbing  # noqa: E402 - after the rewrit
 from embedded import ValkeyServer  # noqa: E402
 
 
+# The record factory before any scrubbing: a test of our own code's discipline runs without it.
+PLAIN_RECORDS = logging.getLogRecordFactory()
+
+
 @pytest.fixture(autouse=True)
 def scrubbed_logs() -> Iterator[None]:
     """Every record is scrubbed, as `stuckpoint` does at start; the factory is restored after."""
@@ -21,6 +27,17 @@ def scrubbed_logs() -> Iterator[None]:
     install_log_scrubbing()
     yield
     logging.setLogRecordFactory(before)
+
+
+@pytest.fixture
+async def unscrubbed_logs(scrubbed_logs: None, worker: Any) -> None:
+    """Records exactly as our code and its libraries make them, for the canary test.
+
+    Set once the in-process worker has started: its startup installs the scrubber.
+    """
+    while "redactor" not in worker.ctx:
+        await asyncio.sleep(0.1)
+    logging.setLogRecordFactory(PLAIN_RECORDS)
 
 
 @pytest.fixture

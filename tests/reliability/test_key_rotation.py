@@ -38,9 +38,7 @@ async def test_batches_under_the_old_key_still_decrypt_after_a_new_key_is_put_fi
         await during.done(batch_id)
 
 
-async def test_a_batch_under_a_dropped_key_is_left_pending_not_lost(
-    resources: Resources, worker: object
-) -> None:
+async def test_a_batch_under_a_dropped_key_is_left_pending_not_lost(resources: Resources) -> None:
     from workers.jobs import process_batch
 
     dropped = store_with(resources, Fernet.generate_key().decode())

@@ -34,6 +34,9 @@ from tests.surveys.public import DEPARTMENTS, ORIGIN, Site, create_survey, post
 from workers.retention import DIRTY_KEY
 
 
+CLIENT_LOGGERS = ("httpx", "httpcore")
+
+
 @contextlib.contextmanager
 def every_logger_at_debug(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Capture DEBUG records of every logger, those that do not propagate (uvicorn's) too."""
@@ -140,7 +143,9 @@ async def test_canaries_in_every_field_reach_no_log_redis_key_document_or_error_
     keys: dict[str, str],
     worker: object,
     caplog: pytest.LogCaptureFixture,
+    unscrubbed_logs: None,
 ) -> None:
+    # Without the log scrubber: this checks what the code logs, not what the filter catches.
     native_session, rrweb_session = uuid.uuid4().hex, uuid.uuid4().hex
     with every_logger_at_debug(caplog):
         accepted = [
@@ -168,12 +173,27 @@ async def test_canaries_in_every_field_reach_no_log_redis_key_document_or_error_
     names = {r.name for r in caplog.records}
     assert {"arq.worker", "workers.jobs"} <= names
     assert any(n.startswith("pymongo") for n in names)
+    # arq logs each job with its arguments: ours are the batch id alone, and no result.
+    for batch_id in [r.json()["batch_id"] for r in accepted]:
+        runs = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "arq.worker" and f"{batch_id}:process_batch" in r.getMessage()
+        ]
+        started = [m for m in runs if "→" in m]
+        finished = [m for m in runs if "←" in m]
+        assert started and all(f":process_batch('{batch_id}')" in m for m in started), runs
+        assert finished and all(m.endswith("● ") for m in finished), runs
 
     assert [r.status_code // 100 for r in refused] == [4] * len(refused)
     for response in refused:
         assert found_in(response.text) == [], response.request.url.path
-    lines = [caplog.text] + [r.getMessage() for r in caplog.records]
-    assert found_in("\n".join(lines)) == []
+    # Every server-side record, with its exception text; the test's own HTTP client is left out
+    # (httpx logs the URLs it requests, which here stand for what a browser sends).
+    formatter = logging.Formatter("%(name)s %(message)s")
+    server_side = [r for r in caplog.records if not r.name.startswith(CLIENT_LOGGERS)]
+    assert len(server_side) > 100
+    assert found_in("\n".join(formatter.format(r) for r in server_side)) == []
     assert found_in(await redis_dump(resources)) == []
     for name, doc in await all_documents(resources):
         assert found_in(readable(doc)) == [], name
@@ -205,3 +225,20 @@ async def test_raw_batch_in_redis_is_encrypted_expiring_and_the_job_holds_only_i
     assert orjson.loads(job)["a"] == [batch_id]
     assert found_in(everything) == []
     assert PENDING_KEY in everything
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="GraphQL coercion errors quote the offending value; schema/ should scrub messages",
+)
+async def test_graphql_error_messages_do_not_quote_submitted_values(
+    client: httpx.AsyncClient, keys: dict[str, str]
+) -> None:
+    auth = {"authorization": f"Bearer {keys['admin']}"}
+    bodies = [
+        {"query": "query($id: ID!) { session(id: $id) { id } }", "variables": {"id": {"x": EMAIL}}},
+        {"query": f'{{ sessions(first: "{EMAIL}") {{ edges {{ node {{ id }} }} }} }}'},
+        {"query": f'{{ "{SENTENCE}" }}'},
+    ]
+    texts = [(await client.post("/graphql", json=body, headers=auth)).text for body in bodies]
+    assert [found_in(text) for text in texts] == [[], [], []]

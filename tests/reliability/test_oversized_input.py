@@ -73,7 +73,26 @@ async def test_deeply_nested_json_is_refused_with_a_4xx(client: httpx.AsyncClien
         assert response.status_code in (400, 413), (depth, response.status_code)
 
 
-async def test_graphql_behind_body_limit_refuses_huge_endless_and_deep_bodies(
+GZIPPED = gzip.compress(b'{"query": "{ version }"}')
+CUT_IN_A_CHARACTER = '{"query": "{ version }", "x": "é'.encode()[:-1]
+
+
+@pytest.mark.xfail(strict=True, reason="BodyLimit is not wired into api/app.py yet")
+async def test_compressed_or_broken_utf8_graphql_body_is_refused_with_a_4xx(
+    client: httpx.AsyncClient,
+) -> None:
+    gzipped = await client.post(
+        "/graphql",
+        content=GZIPPED,
+        headers={"content-type": "application/json", "content-encoding": "gzip"},
+    )
+    cut = await client.post(
+        "/graphql", content=CUT_IN_A_CHARACTER, headers={"content-type": "application/json"}
+    )
+    assert (gzipped.status_code // 100, cut.status_code // 100) == (4, 4)
+
+
+async def test_graphql_behind_body_limit_refuses_huge_endless_deep_and_undecodable_bodies(
     guarded_url: str, keys: dict[str, str]
 ) -> None:
     async with httpx.AsyncClient(base_url=guarded_url, timeout=60) as http:
@@ -81,12 +100,17 @@ async def test_graphql_behind_body_limit_refuses_huge_endless_and_deep_bodies(
         huge = await http.post("/graphql", content=oversized(), headers=json_type)
         chunked = await http.post("/graphql", content=endless(64 * MB), headers=json_type)
         deep = await http.post("/graphql", content=nested(2_000), headers=json_type)
+        gzipped = await http.post(
+            "/graphql", content=GZIPPED, headers={**json_type, "content-encoding": "gzip"}
+        )
+        cut = await http.post("/graphql", content=CUT_IN_A_CHARACTER, headers=json_type)
         ordinary = await http.post(
             "/graphql",
             json={"query": "{ version }"},
             headers={"authorization": f"Bearer {keys['admin']}"},
         )
     assert (huge.status_code, chunked.status_code, deep.status_code) == (413, 413, 400)
+    assert (gzipped.status_code, cut.status_code) == (415, 400)
     assert deep.json()["field"] == "body"
     assert ordinary.status_code == 200
     assert ordinary.json()["data"]["version"]

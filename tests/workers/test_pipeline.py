@@ -158,3 +158,41 @@ async def test_job_run_twice_after_a_crash_does_not_duplicate_events(
     assert chunks[0]["count"] == 3 and len(unpack(chunks[0]["payload"])) == 3
     session = await resources.store.sessions.find_one({"_id": key})
     assert session is not None and session["event_count"] == 3
+
+
+async def test_site_allow_listed_input_is_analyzed_and_others_are_dropped(
+    client: httpx.AsyncClient, resources: Resources, keys: dict[str, str], worker: object
+) -> None:
+    await resources.store.sites.update_one(
+        {"_id": "demo"}, {"$set": {"redaction.analyze_input_fields": ["search"]}}
+    )
+    session_id = uuid.uuid4().hex
+    body = native_batch(keys["site"], session_id)
+    now = body["events"][0]["ts"]
+
+    def typed(name: str, value: str) -> dict[str, Any]:
+        target = {"selector": f"input[name={name}]", "tag": "input", "attrs": {"name": name}}
+        return {"type": "input", "ts": now + 10, "target": target, "value": value}
+
+    body["events"] += [typed("search", f"potholes near {EMAIL}"), typed("nickname", "Mari")]
+    try:
+        await wait_processed(resources, [await post(client, body)])
+    finally:
+        await resources.store.sites.update_one(
+            {"_id": "demo"}, {"$unset": {"redaction.analyze_input_fields": ""}}
+        )
+
+    result = await graphql(
+        client,
+        keys["admin"],
+        SESSION_QUERY.replace("text }", "text data }"),
+        {"id": f"demo:{session_id}"},
+    )
+    inputs = {
+        e["selector"]: e["data"]
+        for e in result["data"]["session"]["events"]
+        if e["kind"] == "input"
+    }
+    searched = inputs["input[name=search]"]
+    assert searched["value"].startswith("potholes near ") and EMAIL not in searched["value"]
+    assert inputs["input[name=nickname]"] == {"masked": True, "length": 4}
