@@ -4,8 +4,9 @@ Strawberry reads the body into memory, decodes it as UTF-8 and hands it to ``jso
 endless body would fill memory, a compressed or cut-in-a-character body raises
 ``UnicodeDecodeError`` and deep nesting ``RecursionError`` (500s, found by bench/fuzz_http.py).
 This middleware refuses a declared encoding (415), reads at most ``max_bytes`` (413 beyond),
-refuses bytes that are not UTF-8 and nesting deeper than ``max_depth`` without parsing (400),
-and only then passes the body on. ``/collect`` and the survey endpoints do their own checks.
+refuses bytes that are not UTF-8, JSON that is not an object or array, and nesting deeper than
+``max_depth`` without parsing (400), and only then passes the body on. ``/collect`` and the
+survey endpoints do their own checks.
 """
 
 from __future__ import annotations
@@ -57,17 +58,26 @@ class BodyLimit:
             return
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send, 413, "body", f"request body is larger than {self.max_bytes} bytes")
+            await self._refuse(
+                send, 413, "body", f"request body is larger than {self.max_bytes} bytes"
+            )
             return
         try:
             body = await self._read(receive)
         except BodyTooLarge:
-            await self._refuse(send, 413, "body", f"request body is larger than {self.max_bytes} bytes")
+            await self._refuse(
+                send, 413, "body", f"request body is larger than {self.max_bytes} bytes"
+            )
             return
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
             await self._refuse(send, 400, "body", "the body is not UTF-8 text")
+            return
+        media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if media in (b"", b"application/json") and body.lstrip()[:1] not in (b"{", b"["):
+            # `null` or a bare number is valid JSON that Strawberry cannot take (a 500).
+            await self._refuse(send, 400, "body", "expected a JSON object")
             return
         if body.count(b"[") + body.count(b"{") > self.max_depth and (
             nesting_depth(body) > self.max_depth

@@ -107,14 +107,26 @@ def write_json(path: str | None, result: dict[str, Any]) -> None:
 
 
 class RssSampler:
-    """Peak resident memory of some processes, sampled every ``interval_s`` in a thread."""
+    """Peak resident memory of some processes, sampled every ``interval_s`` in a thread, and
+    the CPU seconds each used between enter and exit."""
 
     def __init__(self, pids: dict[str, int], interval_s: float = 0.1) -> None:
         self.processes = {name: psutil.Process(pid) for name, pid in pids.items()}
         self.peak_mb: dict[str, float] = dict.fromkeys(pids, 0.0)
+        self.cpu_s: dict[str, float] = dict.fromkeys(pids, 0.0)
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _cpu(self) -> dict[str, float]:
+        used = {}
+        for name, process in self.processes.items():
+            try:
+                times = process.cpu_times()
+                used[name] = times.user + times.system
+            except psutil.Error:
+                used[name] = 0.0
+        return used
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -127,12 +139,14 @@ class RssSampler:
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> RssSampler:
+        self._cpu_at_start = self._cpu()
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.cpu_s = {k: v - self._cpu_at_start[k] for k, v in self._cpu().items()}
 
 
 @dataclass
@@ -249,7 +263,7 @@ class Stack:
             log.close()
         return Child(name, process, log_path)
 
-    def start_api(self, timeout_s: float = 60) -> Child:
+    def start_api(self, timeout_s: float = 120) -> Child:
         """Start (or restart) the API and wait until ``/healthz`` answers."""
         from embedded.process import free_loopback_port
 
@@ -289,6 +303,16 @@ class Stack:
                 if time.monotonic() > deadline:
                     raise BenchError(f"{child.name} was not ready in {timeout_s}s")
                 time.sleep(0.2)
+
+    def pids(self) -> dict[str, int]:
+        """Every process of the stack by name: api, worker0.., and the embedded servers."""
+        found = {w.name: w.pid for w in self.workers}
+        if self.api is not None:
+            found["api"] = self.api.pid
+        for server in self.servers:
+            if server.running:
+                found[server.name] = server._process.pid
+        return found
 
     def stop_workers(self) -> None:
         for child in self.workers:
@@ -349,25 +373,33 @@ class RawHttp:
     async def send(self, request: bytes) -> int:
         """Send one prepared request; return the response status."""
         async with self.slots:
-            if self.idle:
+            while self.idle:
                 reader, writer = self.idle.pop()
-            else:
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-                self.opened.append(writer)
-            try:
-                writer.write(request)
-                status = int((await reader.readline()).split()[1])
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                await reader.readexactly(length)
-            except BaseException:
-                writer.close()
-                raise
-            self.idle.append((reader, writer))
-            return status
+                try:
+                    return await self._exchange(reader, writer, request)
+                except (OSError, IndexError, asyncio.IncompleteReadError):
+                    continue  # the server closed this idle keep-alive connection: next one
+            reader, writer = await asyncio.open_connection(self.host, self.port)
+            self.opened.append(writer)
+            return await self._exchange(reader, writer, request)
+
+    async def _exchange(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+    ) -> int:
+        try:
+            writer.write(request)
+            status = int((await reader.readline()).split()[1])
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+        except BaseException:
+            writer.close()
+            raise
+        self.idle.append((reader, writer))
+        return status
 
     def close(self) -> None:
         for writer in self.opened:

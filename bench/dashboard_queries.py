@@ -246,7 +246,7 @@ def report(name: str, samples: list[float], base_ms: float) -> None:
     print(f"{name:45} {p50:9.1f} {p95:9.1f} {p50 / base_ms:14.1f}x", flush=True)
 
 
-async def bench(url: str, scale: float, runs: int) -> None:
+async def bench(url: str, scale: float, runs: int, warmup: int) -> None:
     database = f"bench_{uuid.uuid4().hex[:8]}"
     store = connect_store(url, database, timeout_ms=20_000)
     settings = Settings(mongodb_url=url, database=database)
@@ -285,21 +285,23 @@ async def bench(url: str, scale: float, runs: int) -> None:
                 if body.get("errors"):
                     raise RuntimeError(f"query failed: {body['errors'][0]['message']}")
 
-            base_samples = await timed(lambda: store.sessions.find_one({"_id": sample}), runs)
+            base_samples = await timed(
+                lambda: store.sessions.find_one({"_id": sample}), runs, warmup
+            )
             base = p(base_samples, 0.5)
             print(f"\n{'query':45} {'p50 ms':>9} {'p95 ms':>9} {'p50 / find_one':>15}")
             report("baseline: find_one by id", base_samples, base)
-            version = await timed(lambda: ask("{ version }", {}), runs)
+            version = await timed(lambda: ask("{ version }", {}), runs, warmup)
             report("baseline: { version } over HTTP", version, base)
             for name, (query, variables) in queries(today, sample).items():
 
                 def call(q: str = query, v: dict[str, Any] = variables) -> Awaitable[None]:
                     return ask(q, v)
 
-                report(name, await timed(call, runs), base)
+                report(name, await timed(call, runs, warmup), base)
         server.should_exit = True
         await task
-        print(f"\n{runs} runs each after 2 warm-up runs; scale {scale}")
+        print(f"\n{runs} runs each after {warmup} warm-up runs; scale {scale}")
     finally:
         await store.client.drop_database(database)
         await store.close()
@@ -309,17 +311,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data set")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per query")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed runs before them")
     args = parser.parse_args()
 
     url = os.environ.get("STUCKPOINT_MONGODB_URL")
     if url:
-        asyncio.run(bench(url, args.scale, args.runs))
+        asyncio.run(bench(url, args.scale, args.runs, args.warmup))
         return
     with tempfile.TemporaryDirectory(prefix="stuckpoint-bench-") as tmp:
         server = FerretDBServer(Path(tmp) / "ferretdb", Settings().cache_dir)
         server.start()
         try:
-            asyncio.run(bench(server.url, args.scale, args.runs))
+            asyncio.run(bench(server.url, args.scale, args.runs, args.warmup))
         finally:
             server.stop()
 

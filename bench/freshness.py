@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from bench.common import (
-    JSON,
+    RawHttp,
     Stack,
     body_of,
     graphql,
@@ -65,17 +65,20 @@ def probe_batch(site_key: str, n: int, now_ms: int) -> dict[str, Any]:
 class Probes:
     """Probe send times and when each became visible."""
 
-    async def send(self, client: httpx.AsyncClient, site_key: str) -> None:
-        n = len(self.sent)
-        body = body_of(probe_batch(site_key, n, int(time.time() * 1000)))
-        self.sent[probe_template(n)] = time.perf_counter()
-        response = await client.post("/collect", content=body, headers=JSON)
-        response.raise_for_status()
-
     def __init__(self) -> None:
         self.sent: dict[str, float] = {}
         self.seen: dict[str, float] = {}
+        self.refused = 0
         self.sending = True  # the poller stops once this is False and every probe was seen
+
+    async def send(self, raw: RawHttp, site_key: str) -> None:
+        n = len(self.sent) + self.refused
+        request = raw.prepare("POST", "/collect", body_of(probe_batch(site_key, n, _now_ms())))
+        started = time.perf_counter()
+        if await raw.send(request) == 202:
+            self.sent[probe_template(n)] = started
+        else:
+            self.refused += 1
 
     async def poll(self, client: httpx.AsyncClient, key: str, site: str, until: float) -> None:
         day = datetime.now(UTC).date().isoformat()
@@ -91,22 +94,44 @@ class Probes:
         return [self.seen.get(t, self.sent[t] + cap_s) - self.sent[t] for t in self.sent]
 
 
-async def load(client: httpx.AsyncClient, batches: list[dict[str, Any]], rate: float) -> int:
-    """Send batches so that events leave at ``rate`` per second; returns the events sent."""
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+async def load(
+    raw: RawHttp, batches: list[dict[str, Any]], rate: float, grace_s: float = 10
+) -> dict[str, int]:
+    """Send batches so that events leave at ``rate`` per second (open loop).
+
+    Returns the events accepted, the batches refused, and the batches still unanswered
+    ``grace_s`` after the last was sent (then cancelled).
+    """
+    accepted = refused = 0
+
+    async def one(batch: dict[str, Any]) -> None:
+        nonlocal accepted, refused
+        try:
+            status = await raw.send(raw.prepare("POST", "/collect", body_of(batch)))
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            status = 0
+        if status == 202:
+            accepted += len(batch["events"])
+        else:
+            refused += 1
+
     start = time.perf_counter()
-    sent = 0
+    due_events = 0
     tasks = []
     for batch in batches:
-        delay = start + sent / rate - time.perf_counter()
+        delay = start + due_events / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(
-            asyncio.create_task(client.post("/collect", content=body_of(batch), headers=JSON))
-        )
-        sent += len(batch["events"])
-    for response in await asyncio.gather(*tasks):
-        response.raise_for_status()
-    return sent
+        tasks.append(asyncio.create_task(one(batch)))
+        due_events += len(batch["events"])
+    _, unfinished = await asyncio.wait(tasks, timeout=grace_s)
+    for task in unfinished:
+        task.cancel()
+    return {"accepted": accepted, "refused": refused, "unfinished": len(unfinished)}
 
 
 async def measure(
@@ -124,38 +149,44 @@ async def measure(
         kept.append(batch)
         events_needed -= len(batch["events"])
 
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=stack.api_url, limits=limits, timeout=60) as client:
-        idle = Probes()
-        idle.sending = False
-        for _ in range(idle_probes):
-            await idle.send(client, site_key)
-            await idle.poll(client, stack.admin_key, site_key, time.perf_counter() + wait_s)
+    raw = RawHttp(stack.api_url)
+    try:
+        async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as client:
+            idle = Probes()
+            idle.sending = False
+            for _ in range(idle_probes):
+                await idle.send(raw, site_key)
+                await idle.poll(client, stack.admin_key, site_key, time.perf_counter() + wait_s)
 
-        loaded = Probes()
+            loaded = Probes()
 
-        async def probing() -> None:
-            end = time.perf_counter() + duration_s
-            while time.perf_counter() < end:
-                await loaded.send(client, site_key)
-                await asyncio.sleep(1.0)
-            loaded.sending = False
+            async def probing() -> None:
+                end = time.perf_counter() + duration_s
+                while time.perf_counter() < end:
+                    await loaded.send(raw, site_key)
+                    await asyncio.sleep(1.0)
+                loaded.sending = False
 
-        started = time.perf_counter()
-        poller = asyncio.create_task(
-            loaded.poll(client, stack.admin_key, site_key, started + duration_s + wait_s)
-        )
-        sent, _ = await asyncio.gather(load(client, kept, rate), probing())
-        load_s = time.perf_counter() - started
-        await poller
+            started = time.perf_counter()
+            poller = asyncio.create_task(
+                loaded.poll(client, stack.admin_key, site_key, started + duration_s + wait_s)
+            )
+            sent, _ = await asyncio.gather(load(raw, kept, rate), probing())
+            load_s = time.perf_counter() - started
+            await poller
+    finally:
+        raw.close()
     return {
         "rate": rate,
-        "events_sent": sent,
-        "achieved_rate": sent / load_s,
+        "events_accepted": sent["accepted"],
+        "batches_refused": sent["refused"],
+        "batches_unanswered": sent["unfinished"],
+        "achieved_rate": sent["accepted"] / load_s,
         "wait_s": wait_s,
         "idle_s": idle.delays_s(wait_s),
         "loaded_s": loaded.delays_s(duration_s + wait_s),
         "loaded_unseen": len(loaded.sent) - len(loaded.seen),
+        "probes_refused": loaded.refused,
     }
 
 
@@ -171,8 +202,10 @@ def summarise(result: dict[str, Any]) -> dict[str, float]:
 def print_result(result: dict[str, Any]) -> None:
     s = summarise(result)
     print(
-        f"load: {result['events_sent']} events at {result['achieved_rate']:.0f} events/s "
-        f"(asked {result['rate']:.0f}); {len(result['loaded_s'])} probes"
+        f"load: {result['events_accepted']} events accepted at {result['achieved_rate']:.0f} "
+        f"events/s (asked {result['rate']:.0f}); {result['batches_refused']} batches refused, "
+        f"{result['batches_unanswered']} unanswered; {len(result['loaded_s'])} probes "
+        f"({result['probes_refused']} refused)"
     )
     print(f"  baseline, no load: p50 {s['idle_p50_s']:.2f} s ({len(result['idle_s'])} probes)")
     unseen = result["loaded_unseen"]

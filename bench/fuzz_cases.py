@@ -58,6 +58,9 @@ PATHOLOGICAL = (
 )
 
 
+URL_VALUE_CHARS = 2000
+
+
 @dataclass
 class Case:
     """One request: what to send, and a short description for a failure report."""
@@ -67,6 +70,10 @@ class Case:
     content: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A URL is a few kilobytes at most in any client: longer query values are cut here.
+        self.params = {k[:200]: v[:URL_VALUE_CHARS] for k, v in self.params.items()}
 
     def describe(self, limit: int = 300) -> str:
         body = (self.content or b"")[:limit]
@@ -110,8 +117,10 @@ def json_values(max_leaves: int = 12) -> st.SearchStrategy[Any]:
     leaves = st.none() | st.booleans() | numbers() | texts()
     return st.recursive(
         leaves,
-        lambda children: st.lists(children, max_size=5)
-        | st.dictionaries(st.text(max_size=12), children, max_size=5),
+        lambda children: (
+            st.lists(children, max_size=5)
+            | st.dictionaries(st.text(max_size=12), children, max_size=5)
+        ),
         max_leaves=max_leaves,
     )
 
@@ -140,7 +149,10 @@ def targets() -> st.SearchStrategy[Any]:
 @cache
 def native_events() -> st.SearchStrategy[Any]:
     return st.fixed_dictionaries(
-        {"type": st.sampled_from(NATIVE_TYPES) | texts(10), "ts": st.integers(0, 2**53) | numbers()},
+        {
+            "type": st.sampled_from(NATIVE_TYPES) | texts(10),
+            "ts": st.integers(0, 2**53) | numbers(),
+        },
         optional={
             "url": texts() | st.sampled_from(["https://city.example.test/a?b=c", "javascript:x"]),
             "x": numbers(),
@@ -213,7 +225,10 @@ def rrweb_events() -> st.SearchStrategy[Any]:
         },
     )
     return st.fixed_dictionaries(
-        {"type": st.integers(0, 7) | json_values(2), "timestamp": st.integers(0, 2**53) | numbers()},
+        {
+            "type": st.integers(0, 7) | json_values(2),
+            "timestamp": st.integers(0, 2**53) | numbers(),
+        },
         optional={"data": data | json_values(4)},
     )
 
@@ -349,7 +364,9 @@ def graphql_fields() -> tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]],
             scalars: tuple[str, ...] = ()
             if isinstance(kind, GraphQLObjectType):
                 scalars = tuple(
-                    n for n, f in kind.fields.items() if not isinstance(_named(f.type), GraphQLObjectType)
+                    n
+                    for n, f in kind.fields.items()
+                    if not isinstance(_named(f.type), GraphQLObjectType)
                 )
             found.append((operation, name, tuple(definition.args), scalars))
     return tuple(found)

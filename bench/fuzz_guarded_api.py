@@ -1,6 +1,6 @@
 """`stuckpoint api` with `api.bodylimit.BodyLimit` around the app, as api/app.py should wire it.
 
-    python -m bench.fuzz_guarded_api  # used by `python -m bench.fuzz_http --guarded`
+python -m bench.fuzz_guarded_api  # used by `python -m bench.fuzz_http --guarded`
 """
 
 from __future__ import annotations

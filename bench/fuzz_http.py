@@ -28,7 +28,9 @@ from bench.fuzz_cases import PATHOLOGICAL, Case, any_case
 
 MODULE = "bench.fuzz_http"
 SURVEY = """
-mutation Create($siteId: String!, $input: SurveyInput!) { createSurvey(siteId: $siteId, input: $input) { id } }
+mutation Create($siteId: String!, $input: SurveyInput!) {
+  createSurvey(siteId: $siteId, input: $input) { id }
+}
 """
 SURVEY_INPUT = {
     "name": "Fuzz survey",
@@ -97,10 +99,16 @@ def run_cases(stack: Stack, cases: int, survey_id: str, random_seed: int) -> dic
         started = time.perf_counter()
         try:
             response = client.request(
-                case.method, case.path, content=case.content, headers=case.headers,
+                case.method,
+                case.path,
+                content=case.content,
+                headers=case.headers,
                 params=case.params,
             )
             status = response.status_code
+        except httpx.InvalidURL:
+            statuses["unsendable (client refused the URL)"] += 1
+            return
         except httpx.HTTPError as err:
             status = 0
             failures.append(f"{type(err).__name__}: {case.describe(200)}")
@@ -216,17 +224,25 @@ def main() -> None:
         "redaction": redaction,
         "machine": info,
     }
-    print(f"{args.cases} cases in {seconds:.0f} s (seed {args.seed}); p50 {result['p50_ms']} ms, "
-          f"p99 {result['p99_ms']} ms, slowest {result['slowest_ms']} ms")
+    print(
+        f"{args.cases} cases in {seconds:.0f} s (seed {args.seed}); p50 {result['p50_ms']} ms, "
+        f"p99 {result['p99_ms']} ms, slowest {result['slowest_ms']} ms"
+    )
     for key, count in result["statuses"].items():
         print(f"  {key}: {count}")
     rss = figures["api_rss_mb"]
-    print(f"API RSS: {rss['before']:.0f} MB before, {rss['peak']:.0f} MB peak, "
-          f"{rss['after']:.0f} MB after; alive: {api_alive}")
-    print(f"worker: {left} pending after {drained_s:.0f} s, {worker_failures} failed jobs, "
-          f"{tracebacks} tracebacks")
-    print(f"redaction of {redaction['strings']} pathological strings, budget "
-          f"{redaction['field_budget_ms']} ms per field:")
+    print(
+        f"API RSS: {rss['before']:.0f} MB before, {rss['peak']:.0f} MB peak, "
+        f"{rss['after']:.0f} MB after; alive: {api_alive}"
+    )
+    print(
+        f"worker: {left} pending after {drained_s:.0f} s, {worker_failures} failed jobs, "
+        f"{tracebacks} tracebacks"
+    )
+    print(
+        f"redaction of {redaction['strings']} pathological strings, budget "
+        f"{redaction['field_budget_ms']} ms per field:"
+    )
     for kind, worst in redaction["worst"].items():
         print(f"  {kind}: max {worst['max_wall_ms']} ms wall, {worst['max_cpu_ms']} ms CPU")
     for failure in result["failures"][:20]:

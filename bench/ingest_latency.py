@@ -1,6 +1,6 @@
 """Ingest latency: `/collect` p50 and p99 for 50-event batches at fixed request rates.
 
-    python -m bench.ingest_latency [--rates 100,250,500] [--duration-s 10] [--json out.json]
+    python -m bench.ingest_latency [--rates 25,100,250,500] [--duration-s 10] [--json out.json]
 
 Open loop: request i is due at start + i / rate whatever happened to the earlier ones, and its
 latency counts from when it was due, so a stalled server cannot hide its queue (coordinated
@@ -155,7 +155,7 @@ def run(stack: Stack, rates: list[float], duration_s: float) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--rates", default="100,250,500", help="requests per second, comma separated"
+        "--rates", default="25,100,250,500", help="requests per second, comma separated"
     )
     parser.add_argument("--duration-s", type=float, default=10, help="per rate and endpoint")
     parser.add_argument("--json", help="also write the figures to this file")

@@ -32,7 +32,7 @@ PIPELINE: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "ingest_latency": (
         "bench.ingest_latency",
-        ["--rates", "100,250,500", "--duration-s", "10"],
+        ["--rates", "25,100,250,500", "--duration-s", "10"],
         ["--rates", "100,500", "--duration-s", "3"],
     ),
     "freshness": (

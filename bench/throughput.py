@@ -80,7 +80,7 @@ async def measure(
     batches, page_views = workload(sessions, seed, site_key, max_pages)
     bodies = [body_of(b) for b in batches]
     events = sum(len(b["events"]) for b in batches)
-    pids = {"api": stack.api.pid, **{w.name: w.pid for w in stack.workers}}
+    pids = stack.pids()
 
     store = connect_store(stack.mongodb_url, stack.database)
     try:
@@ -108,6 +108,7 @@ async def measure(
         "e2e_s": e2e_s,
         "e2e_events_per_s": events / e2e_s,
         "peak_rss_mb": {"api": rss.peak_mb["api"], "worker": worker_mb},
+        "cpu_ms_per_1000_events": {k: v * 1e6 / events for k, v in rss.cpu_s.items()},
     }
 
 
@@ -125,6 +126,8 @@ def print_run(row: dict[str, Any]) -> None:
         f"{row['collect_p99_ms']:.1f} ms under this load); stored {row['stored_events']} "
         f"events, {row['rejected']} rejected"
     )
+    cpu = ", ".join(f"{k} {v:.0f}" for k, v in row["cpu_ms_per_1000_events"].items())
+    print(f"    CPU ms per 1000 events: {cpu}")
     rss = row["peak_rss_mb"]
     print(
         f"    peak RSS: worker {rss['worker']:.0f} MB (target <= {TARGET_WORKER_MB}: "

@@ -72,12 +72,10 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from arq.worker import Worker
-
-    from workers.main import worker_settings
+    from workers.main import ResilientWorker, worker_settings
 
     logger.info("worker starting (Ctrl-C stops it)")
-    asyncio.run(_run_worker(Worker, worker_settings()))
+    asyncio.run(_run_worker(ResilientWorker, worker_settings()))
     return 0
 
 

@@ -21,6 +21,9 @@ class Loaders:
         self.page_views: DataLoader[str, list[Doc]] = DataLoader(load_fn=self._page_views)
         self.signals: DataLoader[str, list[Doc]] = DataLoader(load_fn=self._signals)
         self.responses: DataLoader[str, list[Doc]] = DataLoader(load_fn=self._responses)
+        self.sessions_per_day: DataLoader[tuple[str, str, str], dict[str, int]] = DataLoader(
+            load_fn=self._sessions_per_day
+        )
 
     async def _sessions(self, ids: Sequence[str]) -> list[Doc | None]:
         # A plain {_id: value} is the one filter FerretDB v1 on SQLite pushes down to an index.
@@ -46,3 +49,16 @@ class Loaders:
 
     async def _responses(self, session_ids: Sequence[str]) -> list[list[Doc]]:
         return await self._by_session("responses", session_ids, [("ts", 1), ("_id", 1)])
+
+    async def _sessions_per_day(self, keys: Sequence[tuple[str, str, str]]) -> list[dict[str, int]]:
+        """Sessions started per day, for each (site, first day, last day)."""
+        counts = []
+        for site_id, first, last in keys:
+            grouped = await self.store.sessions.aggregate(
+                [
+                    {"$match": {"site_id": site_id, "day": {"$gte": first, "$lte": last}}},
+                    {"$group": {"_id": "$day", "n": {"$sum": 1}}},
+                ]
+            )
+            counts.append({g["_id"]: int(g["n"]) for g in await grouped.to_list(None)})
+        return counts

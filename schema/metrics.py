@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.types import Info
 
 from api.errors import InvalidInput
 from schema.context import Context
@@ -55,11 +56,22 @@ class PageMetrics:
 @strawberry.type(description="The numbers of one day or one hour.")
 class MetricPoint:
     start: datetime
-    sessions: int
     page_views: int
     frustrated_page_views: int
     frustration_rate: float
     signals: list[SignalCount]
+    known_sessions: strawberry.Private[int | None] = None
+    # (site, first day, last day) of a site series: its sessions are counted only if asked for.
+    range_key: strawberry.Private[tuple[str, str, str] | None] = None
+
+    @strawberry.field(
+        description="Sessions that saw the page then; for a whole site, sessions started that day."
+    )
+    async def sessions(self, info: Info[Context, Any]) -> int:
+        if self.known_sessions is not None or self.range_key is None:
+            return self.known_sessions or 0
+        per_day = await info.context.loaders.sessions_per_day.load(self.range_key)
+        return per_day.get(self.start.date().isoformat(), 0)
 
 
 @strawberry.enum
@@ -135,10 +147,18 @@ async def aggregate_docs(
     return await context.store.aggregates.find(query, projection=AGGREGATE_FIELDS).to_list(None)
 
 
-def _point(start: datetime, sessions: int, views: int, frustrated: int, c: Counter[str]) -> Any:
+def _point(
+    start: datetime,
+    sessions: int | None,
+    views: int,
+    frustrated: int,
+    c: Counter[str],
+    range_key: tuple[str, str, str] | None = None,
+) -> MetricPoint:
     return MetricPoint(
         start=start,
-        sessions=sessions,
+        known_sessions=sessions,
+        range_key=range_key,
         page_views=views,
         frustrated_page_views=frustrated,
         frustration_rate=_rate(frustrated, views),
@@ -160,22 +180,18 @@ async def daily_series(
         frustrated[doc["day"]] += int(doc.get("frustrated_page_views", 0))
         sessions[doc["day"]] += int(doc.get("sessions", 0))
         kinds.setdefault(doc["day"], Counter()).update(doc.get("signals") or {})
-    if template is None:
-        # Summing templates would count a session once per page it saw; count sessions instead.
-        grouped = await context.store.sessions.aggregate(
-            [
-                {"$match": and_all({"site_id": site_id}, date_range.condition())},
-                {"$group": {"_id": "$day", "n": {"$sum": 1}}},
-            ]
-        )
-        sessions = Counter({g["_id"]: g["n"] for g in await grouped.to_list(None)})
+    # Summing templates would count a session once per page it saw: a site series counts the
+    # sessions themselves, in one query, and only when the client asks for them.
+    first, last = date_range.checked()
+    key = (site_id, first, last) if template is None else None
     return [
         _point(
             datetime.fromisoformat(day).replace(tzinfo=UTC),
-            sessions[day],
+            sessions[day] if template is not None else None,
             views[day],
             frustrated[day],
             kinds.get(day, Counter()),
+            key,
         )
         for day in date_range.days()
     ]

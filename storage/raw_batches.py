@@ -60,7 +60,7 @@ class RawBatchStore:
 
     async def count_failure(self, batch_id: str) -> int:
         """Record one more failed try of this batch; returns how many there were."""
-        return int(await self.redis.hincrby(FAILURES_KEY, batch_id, 1))
+        return int(await self.redis.hincrby(FAILURES_KEY, batch_id, 1))  # type: ignore[misc]
 
     async def quarantine(self, batch_id: str) -> None:
         """Set a batch aside: no longer pending or re-driven, kept (encrypted) until it expires."""

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
+from arq.worker import Worker
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
 from anonymizer import Redactor
 from api.logfilter import install_log_scrubbing
@@ -76,6 +79,41 @@ class LoggingBackoff(ExponentialBackoff):
         if failures == 1 or failures % 20 == 0:
             logger.warning("queue connection lost; reconnecting (try %d)", failures)
         return float(super().compute(failures))
+
+
+# What a lost queue connection raises where the client cannot retry by itself: a WATCH (arq
+# takes jobs and enqueues cron jobs under one) turns a dropped connection into a WatchError.
+QUEUE_ERRORS = (RedisConnectionError, RedisTimeoutError, WatchError, OSError)
+
+
+class ResilientWorker(Worker):
+    """arq's worker, kept alive through queue outages instead of exiting on the first error."""
+
+    _queue_failures = 0
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        try:
+            await super().start_jobs(job_ids)
+        except QUEUE_ERRORS:
+            # arq had taken a job slot for the job it was starting; give it back.
+            self.job_counter -= 1
+            self.sem.release()
+            raise
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except QUEUE_ERRORS as err:
+            self._queue_failures += 1
+            if self._queue_failures == 1 or self._queue_failures % 20 == 0:
+                logger.warning(
+                    "queue connection lost (%s); reconnecting (try %d)",
+                    type(err).__name__,
+                    self._queue_failures,
+                )
+            await asyncio.sleep(min(5.0, 0.1 * 2**self._queue_failures))
+        else:
+            self._queue_failures = 0
 
 
 def worker_settings() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Retention and erasure: delete a session and everything stored about it, on schedule or on request.
+"""Retention and erasure: delete sessions and everything stored about them, on schedule or asked.
 
 The retention sweep runs as a worker cron: per site, sessions that ended more than
 ``retention_days`` ago go, with their page views, event chunks, signals, survey responses and
@@ -82,7 +82,7 @@ async def affected_days(store: Store, session_ids: list[str]) -> set[tuple[str, 
 
 async def mark_dirty(redis: Redis, pairs: set[tuple[str, str]]) -> None:
     if pairs:
-        await redis.sadd(DIRTY_KEY, *sorted(f"{site}|{day}" for site, day in pairs))
+        await redis.sadd(DIRTY_KEY, *sorted(f"{site}|{day}" for site, day in pairs))  # type: ignore[misc]
 
 
 async def write_audit(
@@ -163,10 +163,9 @@ async def erase_sessions(
 
     counts, pairs = await delete_sessions(store, ids, visitor)
     await mark_dirty(redis, pairs)
-    counts["site_days"] = len(pairs)
     await write_audit(store, actor, role, "erasure", counts, scope=scope, site_days=len(pairs))
     logger.info("erased %d sessions (%d documents)", counts["sessions"], sum(counts.values()))
-    return counts
+    return {**counts, "site_days": len(pairs)}
 
 
 async def erase_visitor(

@@ -61,10 +61,19 @@ def native_canary_batch(site_key: str, session_id: str, seq: int = 1) -> dict[st
             {"type": "click", "ts": base + 500, "x": 10, "y": 20, "target": target},
             {"type": "input", "ts": base + 900, "value": EMAIL, "masked": False, "target": field},
             {"type": "input", "ts": base + 1200, "value": CARD, "masked": False, "target": field},
-            {"type": "error", "ts": base + 1500, "message": f"TypeError: no user {SENTENCE}",
-             "source": f"https://city.example.test/app.js?token={TOKEN}"},
-            {"type": "request", "ts": base + 1800, "method": "get", "status": 500,
-             "url": f"https://city.example.test/api/lookup?ssn={SSN}&token={TOKEN}"},
+            {
+                "type": "error",
+                "ts": base + 1500,
+                "message": f"TypeError: no user {SENTENCE}",
+                "source": f"https://city.example.test/app.js?token={TOKEN}",
+            },
+            {
+                "type": "request",
+                "ts": base + 1800,
+                "method": "get",
+                "status": 500,
+                "url": f"https://city.example.test/api/lookup?ssn={SSN}&token={TOKEN}",
+            },
             {"type": "navigation", "ts": base + 2100, "url": PAGE + "&step=2"},
             {"type": "custom", "ts": base + 2400, "tag": f"signup {EMAIL}"},
         ],
@@ -94,22 +103,36 @@ def rrweb_canary_batch(site_key: str, session_id: str, seq: int = 1) -> dict[str
         ],
     )
     html = _element(3, "html", {"lang": "en"}, [_element(4, "head", {}, []), body])
-    snapshot = {"node": {"id": 1, "type": 0, "childNodes": [html]},
-                "initialOffset": {"top": 0, "left": 0}}
-    added = {"parentId": 5, "nextId": None,
-             "node": _element(11, "div", {"data-user": EMAIL}, [])}
+    snapshot = {
+        "node": {"id": 1, "type": 0, "childNodes": [html]},
+        "initialOffset": {"top": 0, "left": 0},
+    }
+    added = {"parentId": 5, "nextId": None, "node": _element(11, "div", {"data-user": EMAIL}, [])}
     added_text = {"parentId": 11, "nextId": None, "node": _text(12, f"Signed in as {EMAIL}")}
     events = [
         {"type": 4, "data": {"href": PAGE, "width": 1280, "height": 800}, "timestamp": base},
         {"type": 2, "data": snapshot, "timestamp": base + 10},
-        {"type": 3, "data": {"source": 2, "type": 2, "id": 8, "x": 40, "y": 60},
-         "timestamp": base + 500},
-        {"type": 3, "data": {"source": 5, "text": CARD, "isChecked": False, "id": 8},
-         "timestamp": base + 900},
-        {"type": 3, "data": {"source": 0, "texts": [{"id": 10, "value": SENTENCE}],
-                             "attributes": [{"id": 9, "attributes": {"href": PAGE}}],
-                             "removes": [], "adds": [added, added_text]},
-         "timestamp": base + 1200},
+        {
+            "type": 3,
+            "data": {"source": 2, "type": 2, "id": 8, "x": 40, "y": 60},
+            "timestamp": base + 500,
+        },
+        {
+            "type": 3,
+            "data": {"source": 5, "text": CARD, "isChecked": False, "id": 8},
+            "timestamp": base + 900,
+        },
+        {
+            "type": 3,
+            "data": {
+                "source": 0,
+                "texts": [{"id": 10, "value": SENTENCE}],
+                "attributes": [{"id": 9, "attributes": {"href": PAGE}}],
+                "removes": [],
+                "adds": [added, added_text],
+            },
+            "timestamp": base + 1200,
+        },
     ]
     return {
         "site_key": site_key,

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-pytest.register_assert_rewrite("tests.reliability.checks", "tests.reliability.stack")
+pytest.register_assert_rewrite("bench.fault_checks", "tests.reliability.stack")
 
 from api.logfilter import install_log_scrubbing  # noqa: E402 - after the rewrite hook
 from embedded import ValkeyServer  # noqa: E402
-
 
 # The record factory before any scrubbing: a test of our own code's discipline runs without it.
 PLAIN_RECORDS = logging.getLogRecordFactory()

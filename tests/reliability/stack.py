@@ -16,11 +16,10 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import uvicorn
 from starlette.applications import Starlette
@@ -28,12 +27,18 @@ from starlette.types import ASGIApp
 
 from api.resources import Resources, open_resources
 from api.settings import Settings
+from bench.fault_checks import (  # noqa: F401 - re-exported for the tests
+    Posted,
+    native_batch,
+    post_batch,
+    post_wave,
+    wait_drained,
+    wait_quiet,
+)
 from embedded.process import free_loopback_port
-from storage.raw_batches import PENDING_KEY, RAW_PREFIX
 
 REPO = Path(__file__).resolve().parents[2]
 ORIGIN = "https://city.example.test"
-PATHS = ("/water/pay", "/permits/apply", "/streets/report")
 
 
 @contextlib.asynccontextmanager
@@ -170,106 +175,6 @@ class WorkerProcess:
             self.kill()
 
 
-@dataclass
-class Posted:
-    """What the API accepted: events per chunk id, and the batch ids."""
-
-    site_id: str = "demo"
-    events: dict[str, int] = field(default_factory=dict)
-    batch_ids: list[str] = field(default_factory=list)
-    refused: list[int] = field(default_factory=list)
-
-
-def native_batch(site_key: str, session_id: str, seq: int) -> dict[str, Any]:
-    """A small batch: a page view on odd sequence numbers, then distinct clicks.
-
-    Even batches end in four clicks on one spot within a second, a rage click for the detector.
-    """
-    now = int(time.time() * 1000)
-    base = now - 60_000 + seq * 1_000
-    events: list[dict[str, Any]] = []
-    if seq % 2 == 1:
-        url = f"https://city.example.test{PATHS[seq // 2 % len(PATHS)]}"
-        events.append({"type": "pageview", "ts": base, "url": url, "width": 1280, "height": 800})
-    for i in range(3):
-        target = {"selector": f"button.b{i}", "tag": "button", "text": f"Step {i}"}
-        x, y = 40 + 10 * i + seq, 100 + 5 * i
-        events.append({"type": "click", "ts": base + 50 + 40 * i, "x": x, "y": y, "target": target})
-    if seq % 2 == 0:
-        target = {"selector": "button.pay", "tag": "button", "text": "Pay"}
-        for i in range(4):
-            events.append({"type": "click", "ts": base + 300 + 120 * i, "x": 500, "y": 300,
-                           "target": target})
-    return {
-        "site_key": site_key,
-        "session_id": session_id,
-        "window_id": "w1",
-        "seq": seq,
-        "sent_at": now,
-        "format": "native",
-        "events": events,
-    }
-
-
-async def post_batch(
-    http: httpx.AsyncClient, body: dict[str, Any], posted: Posted
-) -> httpx.Response:
-    """POST one batch; record what was accepted (202) or the status it was refused with."""
-    response = await http.post(
-        "/collect", content=orjson.dumps(body), headers={"content-type": "application/json"}
-    )
-    if response.status_code == 202:
-        chunk_id = f"{posted.site_id}:{body['session_id']}:{body['window_id']}:{body['seq']}"
-        posted.events[chunk_id] = int(response.json()["accepted"])
-        posted.batch_ids.append(str(response.json()["batch_id"]))
-    else:
-        posted.refused.append(response.status_code)
-    return response
-
-
-async def post_wave(
-    http: httpx.AsyncClient, site_key: str, sessions: list[str], seqs: range, posted: Posted
-) -> list[int]:
-    """Every session's batches with these sequence numbers; returns the statuses."""
-    statuses = []
-    for seq in seqs:
-        for session_id in sessions:
-            response = await post_batch(http, native_batch(site_key, session_id, seq), posted)
-            statuses.append(response.status_code)
-    return statuses
-
-
-async def wait_drained(resources: Resources, batch_ids: list[str], timeout_s: float) -> None:
-    """Until none of these batches is pending or stored raw any more."""
-    deadline = time.monotonic() + timeout_s
-    left: list[str] = list(batch_ids)
-    while time.monotonic() < deadline:
-        async with resources.queue.pipeline(transaction=False) as pipe:
-            for batch_id in left:
-                pipe.exists(RAW_PREFIX + batch_id)
-                pipe.zscore(PENDING_KEY, batch_id)
-            found = await pipe.execute()
-        left = [b for i, b in enumerate(left) if found[2 * i] or found[2 * i + 1] is not None]
-        if not left:
-            return
-        await asyncio.sleep(0.2)
-    raise TimeoutError(f"{len(left)} of {len(batch_ids)} batches not processed in {timeout_s}s")
-
-
-async def wait_quiet(resources: Resources, timeout_s: float = 20) -> None:
-    """Until no aggregate is waiting to be recomputed, twice in a row a second apart."""
-    from workers.retention import DIRTY_KEY
-
-    deadline = time.monotonic() + timeout_s
-    quiet = 0
-    while time.monotonic() < deadline:
-        quiet = quiet + 1 if await resources.queue.scard(DIRTY_KEY) == 0 else 0
-        if quiet >= 2:
-            return
-        await asyncio.sleep(1.0)
-    raise TimeoutError("aggregates still dirty")
-
-
 def raw_record(site_id: str, body: dict[str, Any], received_at_ms: int) -> bytes:
     """What /collect stores for a batch, built the same way, for a chosen arrival time."""
     import dataclasses
@@ -281,7 +186,10 @@ def raw_record(site_id: str, body: dict[str, Any], received_at_ms: int) -> bytes
         "batch_id": uuid.uuid4().hex,
         "site_id": site_id,
         "received_at_ms": received_at_ms,
-        "client": {"ip": "127.0.0.0", "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"},
+        "client": {
+            "ip": "127.0.0.0",
+            "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+        },
         "batch": dataclasses.asdict(batch),
     }
     return orjson.dumps(record)
@@ -296,5 +204,9 @@ async def run_job(resources: Resources, worker: Any, payload: bytes) -> dict[str
         await asyncio.sleep(0.1)
     batch_id = uuid.uuid4().hex
     await resources.raw_batches.put(batch_id, payload)
-    ctx = {"resources": resources, "redactor": worker.ctx["redactor"], "after_store": after_store_steps()}
+    ctx = {
+        "resources": resources,
+        "redactor": worker.ctx["redactor"],
+        "after_store": after_store_steps(),
+    }
     return await process_batch(ctx, batch_id)

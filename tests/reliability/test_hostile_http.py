@@ -7,7 +7,6 @@ Whatever /collect accepts is then run through the worker's job: stored, or set a
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.bodylimit import BodyLimit
 from api.resources import Resources
 from bench.fuzz_cases import (
     Case,
@@ -63,11 +63,16 @@ async def target(
     keys: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Target]:
-    """An API on a queue of its own (no worker), rate limits off, with one live survey."""
+    """An API on a queue of its own (no worker), rate limits off, with one live survey.
+
+    The app is wrapped in BodyLimit as api/app.py should wrap it; without it /graphql answers
+    compressed, cut or bare-JSON bodies with a 500 (pinned by test_oversized_input.py).
+    """
     queue = ValkeyServer(Path(tmp_path_factory.mktemp("fuzz")) / "valkey")
     queue.start()
     try:
         async with open_stack(
+            wrap=BodyLimit,
             redis_url=queue.url,
             mongodb_url=embedded_urls["mongodb"],
             rate_limit_per_minute=1_000_000_000,
@@ -125,7 +130,11 @@ async def run_until_settled(resources: Resources, worker: object, batch_id: str)
     ctx = getattr(worker, "ctx")  # noqa: B009 - the arq worker's context
     while "redactor" not in ctx:
         await asyncio.sleep(0.1)
-    job_ctx = {"resources": resources, "redactor": ctx["redactor"], "after_store": after_store_steps()}
+    job_ctx = {
+        "resources": resources,
+        "redactor": ctx["redactor"],
+        "after_store": after_store_steps(),
+    }
     for _ in range(MAX_FAILURES):
         try:
             return str((await process_batch(job_ctx, batch_id))["status"])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from embedded import ValkeyServer
 from bench.load import run_load
+from embedded import ValkeyServer
 from tests.reliability.stack import open_stack
 
 

@@ -22,7 +22,10 @@ logger = logging.getLogger("tests.reliability.library")
         ("card 4111-1111-1111-1111.", "card <card>."),
         (f"ssn {SSN}", "ssn <phone>"),
         (f'"GET /graphql?query={TOKEN}&x=1 HTTP/1.1" 200', '"GET /graphql?<query> HTTP/1.1" 200'),
-        (f"https://city.example.test/pay?token={TOKEN}#a=b done", "https://city.example.test/pay?<query> done"),
+        (
+            f"https://city.example.test/pay?token={TOKEN}#a=b done",
+            "https://city.example.test/pay?<query> done",
+        ),
         (f"https://city.example.test/#access_token={TOKEN}", "https://city.example.test/#<query>"),
     ],
 )

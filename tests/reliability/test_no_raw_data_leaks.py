@@ -33,7 +33,6 @@ from tests.surveys.factory import graphql_input
 from tests.surveys.public import DEPARTMENTS, ORIGIN, Site, create_survey, post
 from workers.retention import DIRTY_KEY
 
-
 CLIENT_LOGGERS = ("httpx", "httpcore")
 
 
@@ -101,8 +100,11 @@ async def hostile_requests(client: httpx.AsyncClient, site_key: str) -> list[htt
         ("POST", "/collect", {**bad_events, "format": SENTENCE}),
         ("POST", "/collect", f'{{"site_key": "{EMAIL}", '.encode()),
         ("POST", "/surveys/sv_none/responses", {"site_key": site_key, "session_id": EMAIL}),
-        ("POST", "/surveys/sv_none/responses", {"site_key": site_key, "session_id": "s",
-                                                 "visitor_id": "v", "answers": SENTENCE}),
+        (
+            "POST",
+            "/surveys/sv_none/responses",
+            {"site_key": site_key, "session_id": "s", "visitor_id": "v", "answers": SENTENCE},
+        ),
         ("GET", f"/surveys/eligible?site_key={site_key}&session_id=s&visitor_id={EMAIL}", None),
     ]
     responses = []
@@ -203,7 +205,9 @@ async def test_raw_batch_in_redis_is_encrypted_expiring_and_the_job_holds_only_i
     settings: object, embedded_urls: dict[str, str], queue_server: ValkeyServer
 ) -> None:
     # No worker serves this queue, so the accepted batch stays in Redis to be looked at.
-    async with open_stack(redis_url=queue_server.url, mongodb_url=embedded_urls["mongodb"]) as stack:
+    async with open_stack(
+        redis_url=queue_server.url, mongodb_url=embedded_urls["mongodb"]
+    ) as stack:
         async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
             response = await http.post(
                 "/collect", json=native_canary_batch(stack.site_key, uuid.uuid4().hex)

@@ -36,10 +36,9 @@ def batch_with(event: dict[str, Any], site_key: str) -> dict[str, Any]:
 
 
 def far_future(site_key: str) -> dict[str, Any]:
-    """A browser clock (and so every timestamp) tens of thousands of years ahead."""
+    """A page view stamped two million years ahead, alone in its batch."""
     body = batch_with({"type": "click", "ts": 2**56, "x": 1, "y": 2}, site_key)
-    body["sent_at"] = 2**56 + 1_000
-    body["events"][0]["ts"] = 2**56 - 1_000
+    body["events"] = [{"type": "pageview", "ts": 2**56, "url": "https://city.example.test/a"}]
     return body
 
 
@@ -55,7 +54,11 @@ async def job_ctx(resources: Resources, worker: Any) -> dict[str, Any]:
 
     while "redactor" not in worker.ctx:
         await asyncio.sleep(0.1)
-    return {"resources": resources, "redactor": worker.ctx["redactor"], "after_store": after_store_steps()}
+    return {
+        "resources": resources,
+        "redactor": worker.ctx["redactor"],
+        "after_store": after_store_steps(),
+    }
 
 
 async def put(resources: Resources, body: dict[str, Any]) -> str:

@@ -26,7 +26,12 @@ SESSION_COLLECTIONS = ("sessions", "page_views", "event_chunks", "redaction_audi
 async def new_site(resources: Resources, retention_days: int = 90) -> str:
     site_id = "ret-" + uuid.uuid4().hex[:8]
     await create_site(
-        resources.store, site_id, "Retention test", "sk-" + site_id, [], retention_days=retention_days
+        resources.store,
+        site_id,
+        "Retention test",
+        "sk-" + site_id,
+        [],
+        retention_days=retention_days,
     )
     return site_id
 
@@ -104,9 +109,7 @@ async def test_retention_sweep_deletes_expired_sessions_everywhere_and_recompute
     await survey_records(resources, site_id, old, old_ms)
     await survey_records(resources, site_id, recent, now_ms)
     old_day, recent_day = day_of(old_ms), day_of(now_ms - 60_000)
-    before = await wait_aggregated(
-        resources, site_id, {old_day: (1, 1), recent_day: (1, 1)}
-    )
+    before = await wait_aggregated(resources, site_id, {old_day: (1, 1), recent_day: (1, 1)})
     kept = await documents_of(resources, recent)
 
     deleted = await sweep_retention({"resources": resources})
@@ -115,9 +118,7 @@ async def test_retention_sweep_deletes_expired_sessions_everywhere_and_recompute
     assert set((await documents_of(resources, old)).values()) == {0}
     assert await documents_of(resources, recent) == kept
     assert kept["event_chunks"] == 2 and kept["responses"] == 1
-    assert await wait_aggregated(resources, site_id, {recent_day: (1, 1)}) == {
-        recent_day: (1, 1)
-    }
+    assert await wait_aggregated(resources, site_id, {recent_day: (1, 1)}) == {recent_day: (1, 1)}
     entry = await resources.store.audit_log.find_one({"action": "retention", "site_id": site_id})
     assert entry is not None
     assert entry["who"] == "retention"

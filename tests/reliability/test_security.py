@@ -114,7 +114,12 @@ async def test_requests_over_the_rate_limit_get_429_with_retry_after(
                 statuses.append(await http.post("/collect", json=body))
             survey = await http.get(
                 "/surveys/eligible",
-                params={"site_key": stack.site_key, "session_id": "s", "visitor_id": "v", "url": "/"},
+                params={
+                    "site_key": stack.site_key,
+                    "session_id": "s",
+                    "visitor_id": "v",
+                    "url": "/",
+                },
             )
 
     assert [r.status_code for r in statuses] == [202, 202, 202, 429, 429]

@@ -12,12 +12,12 @@ import httpx
 
 from api.app import AppState
 from api.auth import site_for_key
-from embedded import FerretDBServer, ValkeyServer
-from tests.reliability.checks import (
+from bench.fault_checks import (
     assert_aggregates_exact,
     assert_sessions_rebuilt,
     assert_stored_exactly_once,
 )
+from embedded import FerretDBServer, ValkeyServer
 from tests.reliability.stack import (
     REPO,
     Posted,

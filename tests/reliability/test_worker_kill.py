@@ -10,12 +10,12 @@ from pathlib import Path
 import httpx
 
 from api.resources import Resources
-from embedded import ValkeyServer
-from tests.reliability.checks import (
+from bench.fault_checks import (
     assert_aggregates_exact,
     assert_sessions_rebuilt,
     assert_stored_exactly_once,
 )
+from embedded import ValkeyServer
 from tests.reliability.stack import (
     Posted,
     WorkerProcess,
