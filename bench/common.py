@@ -233,7 +233,8 @@ class Stack:
         from api.settings import Settings
 
         keys = {k[len("STUCKPOINT_") :].lower(): v for k, v in self.env.items()}
-        return Settings(**{k: v for k, v in keys.items() if k in Settings.model_fields})
+        fields: dict[str, Any] = {k: v for k, v in keys.items() if k in Settings.model_fields}
+        return Settings(**fields)
 
     async def _bootstrap(self) -> None:
         from cli.bootstrap import bootstrap_development

@@ -105,14 +105,19 @@ class DomBuilder:
         return {"type": 3, "textContent": content, "id": self.id()}
 
     def el(self, tag: str, attrs: dict[str, Any] | None = None, *kids: Any) -> dict[str, Any]:
-        node = {"type": 2, "tagName": tag, "attributes": attrs or {}, "childNodes": [], "id": 0}
-        node["id"] = self.id()
-        node["childNodes"] = [self.text(k) if isinstance(k, str) else k for k in kids]
+        node_id = self.id()
+        children = [self.text(k) if isinstance(k, str) else k for k in kids]
         if tag in ("a", "button"):
-            self.clickable.append((node["id"], str(kids[0]) if kids else tag))
+            self.clickable.append((node_id, str(kids[0]) if kids else tag))
         if tag in ("input", "textarea"):
-            self.fields.append((node["id"], str((attrs or {}).get("type", "text"))))
-        return node
+            self.fields.append((node_id, str((attrs or {}).get("type", "text"))))
+        return {
+            "type": 2,
+            "tagName": tag,
+            "attributes": attrs or {},
+            "childNodes": children,
+            "id": node_id,
+        }
 
 
 def build_page(index: int) -> PageDom:
@@ -251,8 +256,8 @@ class Window:
         data: dict[str, Any] = {"source": MUTATION, "texts": [], "attributes": [], "removes": [],
                                 "adds": []}  # fmt: skip
         if roll < 0.5:
-            node = self.rng.choice(dom.clickable)[0]
-            data["attributes"] = [{"id": node, "attributes": {"class": "btn is-active"}}]
+            target = self.rng.choice(dom.clickable)[0]
+            data["attributes"] = [{"id": target, "attributes": {"class": "btn is-active"}}]
         elif roll < 0.8:
             data["texts"] = [{"id": dom.live_text, "value": f"{self.rng.randint(1, 40)} results"}]
         else:
@@ -396,8 +401,8 @@ def event_class(event: dict[str, Any]) -> str:
             SCROLL: "scroll",
             RESIZE: "resize",
             INPUT: "input",
-        }.get(source, f"inc {source}")
-    return names.get(kind, f"type {kind}")  # type: ignore[arg-type]
+        }.get(int(source or 0), f"inc {source}")
+    return names.get(int(kind or 0), f"type {kind}")
 
 
 def describe(events: list[dict[str, Any]], seconds: float) -> dict[str, Any]:

@@ -40,6 +40,7 @@ BY_VISITOR = ("responses", "survey_events")
 @strawberry.type(description="How many stored documents an erasure deleted, per collection.")
 class ErasureResult:
     sessions: int
+    session_parts: int
     page_views: int
     event_chunks: int
     signals: int
@@ -95,6 +96,11 @@ async def erase_sessions(
         counts[name] = (await store.db[name].delete_many(query)).deleted_count
     counts["sessions"] = (
         await store.sessions.delete_many({"_id": {"$in": session_ids}})
+    ).deleted_count
+    # The worker's split state of each browser session ("<site>:<client id>", before "~part").
+    browser_sessions = sorted({sid.split("~", 1)[0] for sid in session_ids})
+    counts["session_parts"] = (
+        await store.db["session_parts"].delete_many({"_id": {"$in": browser_sessions}})
     ).deleted_count
 
     recomputed = await recompute(store, pairs)

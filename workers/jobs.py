@@ -16,6 +16,7 @@ from redis.exceptions import LockError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.resources import Resources
+from api.settings import PROJECT_ROOT
 from storage.raw_batches import RawBatchCorrupt, RawBatchMissing
 from workers.redact import redact_batch, site_policy_of
 from workers.retention import ERASED_PREFIX, lock_key
@@ -78,8 +79,12 @@ async def process_batch(ctx: dict[str, Any], batch_id: str) -> dict[str, int | s
 def where(err: BaseException) -> str:
     """The innermost frame of our code an error passed through, as ``file:line`` (no values)."""
     frames = traceback.extract_tb(err.__traceback__)
-    ours = [f for f in frames if "/site-packages/" not in f.filename] or frames
-    return f"{Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else "unknown"
+    root = str(PROJECT_ROOT)
+    ours = [f for f in frames if f.filename.startswith(root) and "site-packages" not in f.filename]
+    if not (ours or frames):
+        return "unknown"
+    frame = (ours or frames)[-1]
+    return f"{Path(frame.filename).name}:{frame.lineno}"
 
 
 async def _process(ctx: dict[str, Any], batch_id: str) -> dict[str, int | str]:

@@ -24,7 +24,7 @@ from tests.schema.seed import (
 
 D1, D2 = "2024-05-01", "2024-05-02"
 RESULT = """
-  sessions pageViews eventChunks signals responses surveyEvents redactionAudit batches
+  sessions sessionParts pageViews eventChunks signals responses surveyEvents redactionAudit batches
   aggregatesRecomputed
 """
 ERASE_VISITOR = f"""
@@ -49,6 +49,9 @@ async def seed_visitor(store: Any, site_id: str, name: str, visitor: str, day: s
     )
     await store.redaction_audit.insert_one(audit_doc(session, 1, by_entity={"PERSON": 1}))
     await store.batches.insert_one({"_id": uuid.uuid4().hex, "session_id": sid})
+    await store.db["session_parts"].insert_one(
+        {"_id": sid, "part": 0, "started_ts": session["started_at"], "last_ts": session["ended_at"]}
+    )
     await store.responses.insert_one(response_doc(session, "sv_1", session["started_at"]))
     await store.db["survey_events"].insert_one(
         {"_id": uuid.uuid4().hex, "site_id": site_id, "session_id": sid, "visitor_id": visitor,
@@ -84,6 +87,7 @@ async def test_erasing_a_visitor_removes_all_their_documents_and_recomputes_aggr
 
     assert result["data"]["eraseVisitor"] == {
         "sessions": 2,
+        "sessionParts": 2,
         "pageViews": 2,
         "eventChunks": 2,
         "signals": 2,
@@ -179,6 +183,7 @@ async def test_a_session_posted_through_collect_is_erased_everywhere(
 
     counts = result["data"]["eraseSession"]
     assert counts["sessions"] == 1 and counts["pageViews"] == 1 and counts["eventChunks"] == 1
+    assert counts["sessionParts"] == 1
     assert counts["redactionAudit"] == 1
     assert counts["aggregatesRecomputed"] >= 1
     leftovers = [name for name, doc in await all_documents(resources) if session in str(doc)]
