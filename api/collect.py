@@ -99,7 +99,7 @@ async def collect(request: Request) -> Response:
                 "ip": truncate_ip(client_ip),
                 "user_agent": request.headers.get("user-agent", "")[:512],
             },
-            "batch": dataclasses.asdict(batch),
+            "batch": {f.name: getattr(batch, f.name) for f in dataclasses.fields(batch)},
         }
         await enqueue(state, batch_id, orjson.dumps(record))
     except (StuckpointError, InvalidBatch) as err:

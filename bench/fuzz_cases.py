@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -99,8 +100,8 @@ def texts(max_size: int = 40) -> st.SearchStrategy[str]:
 
 @cache
 def header_texts(max_size: int = 60) -> st.SearchStrategy[str]:
-    """What a client can put in a header value: visible ASCII and spaces."""
-    return st.from_regex(rf"[!-~][ -~]{{0,{max_size}}}", fullmatch=True)
+    """What a client can put in a header value: visible ASCII, spaces inside only."""
+    return st.from_regex(rf"[!-~](?:[ -~]{{0,{max_size}}}[!-~])?", fullmatch=True)
 
 
 @cache
@@ -252,29 +253,45 @@ def envelopes(site_key: str) -> st.SearchStrategy[Any]:
     )
 
 
+def _recent(events: list[dict[str, Any]], offsets_ms: list[int]) -> list[dict[str, Any]]:
+    """The events stamped within the last ten minutes, in place of their drawn timestamps."""
+    now_ms = int(time.time() * 1000)
+    key = "ts" if "ts" in events[0] else "timestamp"
+    return [{**e, key: now_ms - o} for e, o in zip(events, offsets_ms, strict=False)]
+
+
+def _stamped(events: st.SearchStrategy[list[Any]]) -> st.SearchStrategy[list[Any]]:
+    """Half the batches keep hostile timestamps; the others get recent ones, to go deeper."""
+    recent = st.builds(_recent, events, st.lists(st.integers(0, 600_000), min_size=8, max_size=8))
+    return events | recent
+
+
 @cache
 def valid_envelopes(site_key: str) -> st.SearchStrategy[Any]:
     """Envelopes the API accepts, with hostile events inside: these reach the worker."""
-    return st.fixed_dictionaries(
+    ids = st.from_regex(r"[A-Za-z0-9]{8,32}", fullmatch=True)
+    native = st.fixed_dictionaries(
         {
             "site_key": st.just(site_key),
-            "session_id": st.from_regex(r"[A-Za-z0-9]{8,32}", fullmatch=True),
+            "session_id": ids,
             "window_id": st.sampled_from(["w1", "w2"]),
             "seq": st.integers(0, 50),
             "format": st.just("native"),
-            "events": st.lists(native_events(), min_size=1, max_size=8),
+            "events": _stamped(st.lists(native_events(), min_size=1, max_size=8)),
         },
-        optional={"visitor_id": st.from_regex(r"[A-Za-z0-9]{8,32}", fullmatch=True)},
-    ) | st.fixed_dictionaries(
+        optional={"visitor_id": ids},
+    )
+    rrweb = st.fixed_dictionaries(
         {
             "site_key": st.just(site_key),
-            "session_id": st.from_regex(r"[A-Za-z0-9]{8,32}", fullmatch=True),
+            "session_id": ids,
             "window_id": st.just("w1"),
             "seq": st.integers(0, 50),
             "format": st.just("rrweb"),
-            "events": st.lists(rrweb_events(), min_size=1, max_size=8),
+            "events": _stamped(st.lists(rrweb_events(), min_size=1, max_size=8)),
         }
     )
+    return native | rrweb
 
 
 def encode(value: Any) -> bytes:

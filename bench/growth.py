@@ -244,6 +244,8 @@ def main() -> None:
         "--levels", help="comma-separated stored-event levels (default 10k,100k,1M)"
     )
     parser.add_argument("--ingest-sessions", type=int, default=6, help="workload per level")
+    parser.add_argument("--pool", type=int, default=20, help="generated visits copied to preload")
+    parser.add_argument("--max-pages", type=int, default=6, help="page views per visit, at most")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -253,7 +255,7 @@ def main() -> None:
     with Stack() as stack:
         stack.start_api()
         stack.start_workers(1)
-        rows = asyncio.run(measure(stack, levels, args.ingest_sessions))
+        rows = asyncio.run(measure(stack, levels, args.ingest_sessions, args.pool, args.max_pages))
     write_json(args.json, {"machine": info, "levels": rows})
 
 

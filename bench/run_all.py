@@ -48,8 +48,8 @@ PIPELINE: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "growth": (
         "bench.growth",
-        ["--max-events", "1000000"],
-        ["--levels", "2000,10000", "--ingest-sessions", "2"],
+        ["--levels", "10000,30000,100000", "--ingest-sessions", "2"],
+        ["--levels", "1000,3000", "--ingest-sessions", "2", "--pool", "4", "--max-pages", "1"],
     ),
 }
 OTHERS = (

@@ -36,7 +36,9 @@ SURVEY_INDEXES: dict[str, list[IndexModel]] = {
 
 async def ensure_survey_indexes(store: Store) -> None:
     for collection, indexes in SURVEY_INDEXES.items():
-        await store.db[collection].create_indexes(indexes)
+        # One index per command: FerretDB v1.24 panics on several in one createIndexes.
+        for index in indexes:
+            await store.db[collection].create_indexes([index])
 
 
 def new_survey_id() -> str:
