@@ -22,6 +22,9 @@ ELEMENT, TEXT = 2, 3
 LABEL_INPUT_TYPES = frozenset({"submit", "button", "reset", "image", "checkbox", "radio"})
 
 
+CDATA_NODE, COMMENT_NODE = 4, 5  # rrweb serialized node types
+
+
 class DomState:
     """id → field info and parent, across one batch.
 
@@ -113,7 +116,11 @@ class DomRedactor:
         elif kind == META:
             href = data.get("href")
             out["data"] = (
-                {**data, "href": self.texts.urls.redact(href, self.audit)} if href else data
+                {**data, "href": self.texts.urls.redact(href, self.audit)}
+                if isinstance(href, str) and href
+                else {**data, "href": ""}
+                if "href" in data
+                else data
             )
         elif kind in (CUSTOM, PLUGIN):
             out["data"] = self.strings(data, "error" if kind == PLUGIN else "text")
@@ -185,6 +192,11 @@ class DomRedactor:
             attrs: dict[str, Any] = raw if isinstance(raw, dict) else {}
             info = self.state.element(node_id, str(node.get("tagName", "")), attrs)
             out["attributes"] = self.attrs(info, attrs)
+        elif node.get("type") in (CDATA_NODE, COMMENT_NODE) and node.get("textContent"):
+            # Comments and CDATA are never shown; they can hold anything (a template's debug
+            # output, say), so their text is dropped.
+            out["textContent"] = ""
+            self.audit.count("COMMENT", "dom_text", "dom_rule", "drop")
         elif node.get("type") == TEXT and isinstance(node.get("textContent"), str):
             if node.get("isStyle"):
                 out["textContent"] = strip_css_data_urls(node["textContent"], self.audit, "css")
@@ -225,6 +237,14 @@ class DomRedactor:
                 redact_attr(tag, name, value, out, self.slots, self.texts.urls, self.audit, "rrweb")
         return out
 
+    def string_slot(self, container: Any, key: Any, item: str, kind: str) -> None:
+        """A URL-like string (custom payloads carry paths and links, often percent-encoded)
+        gets the URL rule; any other string is queued for its text rule."""
+        if item.lstrip().lower().startswith(("/", "http://", "https://", "www.")):
+            container[key] = self.texts.urls.redact(item, self.audit)
+        else:
+            self.slots.add(container, key, item, kind)
+
     def strings(self, value: Any, kind: str) -> Any:
         """Every string inside a JSON-like value, queued for redaction as `kind`."""
         if isinstance(value, dict):
@@ -232,12 +252,12 @@ class DomRedactor:
             for key, item in value.items():
                 out[key] = self.strings(item, kind)
                 if isinstance(item, str):
-                    self.slots.add(out, key, item, kind)
+                    self.string_slot(out, key, item, kind)
             return out
         if isinstance(value, list):
             items = [self.strings(item, kind) for item in value]
             for index, item in enumerate(value):
                 if isinstance(item, str):
-                    self.slots.add(items, index, item, kind)
+                    self.string_slot(items, index, item, kind)
             return items
         return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from urllib.parse import quote, unquote, unquote_plus, urlsplit
@@ -70,6 +71,9 @@ def is_secret_key(key: str, config: PolicyConfig) -> bool:
     return joined in secret or any(word in secret for word in words)
 
 
+_nesting = threading.local()
+
+
 class UrlRedactor:
     """Applies the URL rule; free-text values go to `analyze_value`."""
 
@@ -82,6 +86,22 @@ class UrlRedactor:
         self, url: str, audit: Audit, extra_allowed_keys: frozenset[str] = frozenset()
     ) -> str:
         """Redact one URL (absolute or relative); never replaces it as a whole."""
+        if not isinstance(url, str):
+            return ""
+        if not url:
+            return url
+        # A path segment's text is analyzed, and the analyzer sends URLs it finds back here:
+        # a URL nested inside a URL is replaced whole rather than recursed into.
+        if getattr(_nesting, "depth", 0) >= 1:
+            audit.count("URL", "url", "url_rule", "replace")
+            return "<URL>"
+        _nesting.depth = getattr(_nesting, "depth", 0) + 1
+        try:
+            return self._redact(url, audit, extra_allowed_keys)
+        finally:
+            _nesting.depth -= 1
+
+    def _redact(self, url: str, audit: Audit, extra_allowed_keys: frozenset[str]) -> str:
         if not url:
             return url
         audit.seen("url")

@@ -166,4 +166,6 @@ def limits_from(settings: Settings) -> Limits:
         max_request_bytes=settings.max_request_bytes,
         max_event_bytes=settings.max_event_bytes,
         max_events=settings.max_batch_events,
+        # orjson refuses to write deeper than 255 levels; the accepted batch is written again.
+        max_depth=200,
     )

@@ -128,6 +128,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.demo and not task.done():
             await run_demo(base_url, settings.demo_site_key, admin_key)
         logger.info("press Ctrl-C to stop")
+        while not task.done():
+            if worker.poll() is not None:
+                logger.error("the worker exited (code %s); stopping", worker.returncode)
+                server.should_exit = True
+                break
+            await asyncio.sleep(1)
         await task
 
     try:

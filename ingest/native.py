@@ -16,6 +16,8 @@ TEXT_LIMIT = 200
 ATTR_VALUE_LIMIT = 200
 ATTRS_LIMIT = 30
 MESSAGE_LIMIT = 500
+# Epoch ms beyond year 5000 are garbage, and would overflow 64-bit integers downstream.
+MAX_TIMESTAMP_MS = 100_000_000_000_000
 
 ALIASES = {"pageview": "load"}
 NATIVE_TYPES = frozenset(
@@ -85,6 +87,8 @@ def validate_event(event: Any) -> tuple[str, str] | None:
         return ("type", "unknown or missing type")
     if not _is_number(event.get("ts")):
         return ("ts", "missing or not a number")
+    if not 0 <= event["ts"] < MAX_TIMESTAMP_MS:
+        return ("ts", "out of range")
     for field in _REQUIRED.get(kind, ()):
         if event.get(field) is None:
             return (field, "required for this type")

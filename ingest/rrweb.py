@@ -30,6 +30,8 @@ POINTER_TYPES = {0: "mouse", 1: "pen", 2: "touch"}
 CONSOLE_PLUGIN = "rrweb/console@1"
 NETWORK_PLUGINS = frozenset({"rrweb/network@1", "posthog/network@1"})
 MESSAGE_LIMIT = 500
+# Epoch ms beyond year 5000 are garbage, and would overflow 64-bit integers downstream.
+MAX_TIMESTAMP_MS = 100_000_000_000_000
 
 
 def validate_event(event: Any) -> tuple[str, str] | None:
@@ -44,6 +46,8 @@ def validate_event(event: Any) -> tuple[str, str] | None:
     ts = event.get("timestamp")
     if ts is not None and (isinstance(ts, bool) or not isinstance(ts, (int, float))):
         return ("timestamp", "not a number")
+    if ts is not None and not 0 <= ts < MAX_TIMESTAMP_MS:
+        return ("timestamp", "out of range")
     return None
 
 

@@ -1,4 +1,4 @@
-"""Retention and erasure: delete sessions and everything stored about them, on schedule or asked.
+"""Retention and erasure: delete sessions and everything stored about them, on schedule or request.
 
 The retention sweep runs as a worker cron: per site, sessions that ended more than
 ``retention_days`` ago go, with their page views, event chunks, signals, survey responses and
@@ -116,6 +116,11 @@ async def delete_sessions(
         if visitor and name in BY_VISITOR:
             query = {"$or": [query, visitor]}
         counts[name] = (await store.db[name].delete_many(query)).deleted_count
+    # The browser session's split state (workers/sessions.py) goes with its sessions.
+    browser_sessions = sorted({sid.split("~", 1)[0] for sid in session_ids})
+    counts["session_parts"] = (
+        await store.db["session_parts"].delete_many({"_id": {"$in": browser_sessions}})
+    ).deleted_count
     result = await store.sessions.delete_many({"_id": {"$in": session_ids}})
     counts["sessions"] = result.deleted_count
     return counts, pairs
