@@ -334,6 +334,7 @@ def summary(
     )
     lines.append(f"GraphiQL:  {site}/graphql")
     lines.append(f"Demo site: {site}/demo/")
+    lines.append(f"Console:   {site}/console/  (sign in with the admin key)")
     return "\n".join(lines)
 
 

@@ -127,6 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         if args.demo and not task.done():
             await run_demo(base_url, settings.demo_site_key, admin_key)
+        logger.info("console at %s/console/ (sign in with the admin key)", base_url)
         logger.info("press Ctrl-C to stop")
         while not task.done():
             if worker.poll() is not None:
