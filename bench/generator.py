@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "cases" / "rrweb" / "rrweb-player-demoit-react.json"
+REFERENCE = ROOT / "tests" / "data" / "cases" / "rrweb" / "rrweb-player-demoit-react.json"
 
 ORIGIN = "https://city.example.test"
 SITE_KEY = "demo-site-key"
@@ -30,7 +30,7 @@ MAX_BATCH_EVENTS = 100
 MAX_BATCH_MS = 5000
 MAX_BATCH_BYTES = 256 * 1024
 
-# rrweb numbering (see /work/shared/cases/rrweb/README.md).
+# rrweb numbering (see tests/data/cases/rrweb/README.md).
 FULL_SNAPSHOT, INCREMENTAL, META, CUSTOM, PLUGIN = 2, 3, 4, 5, 6
 MUTATION, MOVE, INTERACTION, SCROLL, RESIZE, INPUT = 0, 1, 2, 3, 4, 5
 
