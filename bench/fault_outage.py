@@ -1,6 +1,6 @@
 """Queue and store restarts during a steady ingest: 503s while down, nothing accepted lost.
 
-    python -m bench.fault_outage [--cycles 3] [--down-s 5] [--rate 10] [--quick] [--json out.json]
+    python -m bench.fault_outage [--cycles 3] [--down-s 5] [--rate 5] [--quick] [--json out.json]
 
 The long version of tests/reliability/test_queue_faults.py and test_store_outage.py. A steady
 poster sends batches at ``--rate`` per second, sending a refused batch again after a second as
@@ -38,6 +38,7 @@ from embedded import FerretDBServer, ValkeyServer
 
 MODULE = "bench.fault_outage"
 FAULT_ENV = {"STUCKPOINT_JOB_TIMEOUT_S": "20", "STUCKPOINT_REDRIVE_AFTER_S": "5"}
+BATCHES_PER_SESSION = 12
 
 
 class Poster:
@@ -61,9 +62,7 @@ class Poster:
                 if self.retry and (turn % 2 == 0 or self.stop.is_set()):
                     body = self.retry.pop(0)
                 else:
-                    session = self.sessions[turn % len(self.sessions)]
-                    body = native_batch("demo-site-key", session, self.next_seq[session])
-                    self.next_seq[session] += 1
+                    body = self.next_batch(turn)
                 turn += 1
                 try:
                     response = await post_batch(http, body, self.posted)
@@ -77,6 +76,17 @@ class Poster:
                     self.retry.append(body)
                     await asyncio.sleep(1.0)
                 await asyncio.sleep(self.interval_s)
+
+    def next_batch(self, turn: int) -> dict[str, Any]:
+        """The next batch of one of the open sessions; a session ends after a dozen batches."""
+        slot = turn % len(self.sessions)
+        session = self.sessions[slot]
+        if self.next_seq[session] > BATCHES_PER_SESSION:
+            session = self.sessions[slot] = uuid.uuid4().hex
+            self.next_seq[session] = 1
+        body = native_batch("demo-site-key", session, self.next_seq[session])
+        self.next_seq[session] += 1
+        return body
 
     def first_accept_after(self, moment: float) -> float | None:
         later = [t - moment for t in self.accepted_at if t >= moment]
@@ -152,7 +162,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--down-s", type=float, default=5.0)
-    parser.add_argument("--rate", type=float, default=10.0, help="batches per second")
+    parser.add_argument("--rate", type=float, default=5.0, help="batches per second")
     parser.add_argument("--drain-s", type=float, default=600.0)
     parser.add_argument("--quick", action="store_true", help="one cycle, 3 s down")
     parser.add_argument("--json", help="write the figures here")

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from bench.load import run_load
 from embedded import ValkeyServer
 from tests.reliability.stack import open_stack
+
+# Known shortcoming: not yet run on a clean clone (it was finished at the session's stop);
+# it runs only when asked, like the benchmark stack smoke tests.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("STUCKPOINT_BENCH_SMOKE") != "1", reason="run with STUCKPOINT_BENCH_SMOKE=1"
+)
 
 
 async def test_concurrent_clients_get_only_202s_and_every_batch_is_queued(
