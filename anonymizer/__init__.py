@@ -1,13 +1,31 @@
-"""Redaction of analytics events, rrweb events and survey text before anything is stored."""
+"""Redaction of analytics events, rrweb events and survey text before anything is stored.
+
+The names below load on first use (module ``__getattr__``): importing ``anonymizer.client``
+alone, as the API does, must not load Presidio and spaCy (about 100 MB of resident memory).
+"""
 
 from __future__ import annotations
 
+import importlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from anonymizer.client import reduce_user_agent, truncate_ip
-from anonymizer.policy import POLICY_VERSION, PolicyConfig, SitePolicy
-from anonymizer.redactor import DEFAULT_MODEL, RedactionResult, Redactor
+if TYPE_CHECKING:
+    from anonymizer.client import reduce_user_agent, truncate_ip
+    from anonymizer.policy import POLICY_VERSION, PolicyConfig, SitePolicy
+    from anonymizer.redactor import DEFAULT_MODEL, RedactionResult, Redactor
+
+# Public name → the module that defines it.
+_LAZY = {
+    "DEFAULT_MODEL": "anonymizer.redactor",
+    "POLICY_VERSION": "anonymizer.policy",
+    "PolicyConfig": "anonymizer.policy",
+    "RedactionResult": "anonymizer.redactor",
+    "Redactor": "anonymizer.redactor",
+    "SitePolicy": "anonymizer.policy",
+    "reduce_user_agent": "anonymizer.client",
+    "truncate_ip": "anonymizer.client",
+}
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -28,8 +46,23 @@ _default: Redactor | None = None
 _default_lock = threading.Lock()
 
 
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 def default_redactor() -> Redactor:
     """The process-wide redactor with the default model and policy, built on first use."""
+    from anonymizer.redactor import Redactor
+
     global _default
     with _default_lock:
         if _default is None:

@@ -16,14 +16,18 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.language import Language
 
 from anonymizer.addresses import AddressBlockRecognizer
+from anonymizer.name_cues import NameCueRecognizer
 from anonymizer.names import CensusNameRecognizer, ProperNounRecognizer
 from anonymizer.policy import PolicyConfig
 from anonymizer.recognizers import pattern_recognizers
 
 logger = logging.getLogger(__name__)
 
-# The parser is not used by Presidio or by us; leaving it out saves load and run time.
-EXCLUDED_PIPES = ("parser",)
+# Pipes neither Presidio nor we use: the parser, and the sentence splitter (disabled in the
+# model, but loaded unless excluded). The lemmatizer stays: Presidio's context step matches on
+# lemmas, and its word index is `english_words`; leaving it out saved no measurable start-up or
+# run time (docs/benchmarks.md, Startup).
+EXCLUDED_PIPES = ("parser", "senter")
 WARM_UP_TEXT = (
     "Call Jane Roe at (555) 010-0199 or jane@example.com, 1 Main St, card 4111111111111111."
 )
@@ -113,6 +117,7 @@ def build_engine(model_name: str, config: PolicyConfig) -> Engine:
     words = english_words(nlp)
     names = CensusNameRecognizer(words)
     registry.add_recognizer(names)
+    registry.add_recognizer(NameCueRecognizer(names))
     registry.add_recognizer(ProperNounRecognizer(words))
     registry.add_recognizer(AddressBlockRecognizer(words))
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])

@@ -16,8 +16,8 @@ from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerRe
 from anonymizer.guard import finditer
 
 CAPITALIZED_RUN_RE = regex.compile(
-    r"\b[A-Z][A-Za-z'’]+(?:-[A-Z][A-Za-z'’]+)?"
-    r"(?:[ \t]+[A-Z][A-Za-z'’]+(?:-[A-Z][A-Za-z'’]+)?){0,3}\b"
+    r"\b\p{Lu}[\p{L}'’]+(?:-\p{Lu}[\p{L}'’]+)?"
+    r"(?:[ \t]+\p{Lu}[\p{L}'’]+(?:-\p{Lu}[\p{L}'’]+)?){0,3}\b"
 )
 TITLE_NAME_RE = regex.compile(
     r"\b(?i:Mr|Mrs|Ms|Miss|Mx|Dr|Officer|Sgt|Judge|Councilmember|Councilwoman|Councilman)\.?"
@@ -62,11 +62,35 @@ def _load(name: str) -> frozenset[str]:
     return frozenset(line.split()[0].lower() for line in text.splitlines() if line.strip())
 
 
+def _load_top(name: str, count: int) -> frozenset[str]:
+    """The `count` most frequent names of a list (the files are sorted by frequency)."""
+    lines = resources.files("names").joinpath(name).read_text().splitlines()[:count]
+    return frozenset(line.split()[0].lower() for line in lines if line.strip())
+
+
 @lru_cache(maxsize=1)
-def census_names() -> tuple[frozenset[str], frozenset[str]]:
-    """(first names, last names) from the 1990 US Census lists in the `names` package."""
+def census_names() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(all first names, last names, the 2,000 most frequent last names) from the 1990 US
+    Census lists in the `names` package."""
     first = _load("dist.female.first") | _load("dist.male.first")
-    return first - COMMON_FIRST_NAMES, _load("dist.all.last")
+    return first, _load("dist.all.last"), _load_top("dist.all.last", 2_000)
+
+
+def person_result(
+    name: str, identifier: str, start: int, end: int, score: float
+) -> RecognizerResult:
+    """A PERSON finding of recognizer `name`, with the metadata Presidio's context step needs."""
+    return RecognizerResult(
+        entity_type="PERSON",
+        start=start,
+        end=end,
+        score=score,
+        analysis_explanation=AnalysisExplanation(name, score),
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: identifier,
+        },
+    )
 
 
 class CensusNameRecognizer(LocalRecognizer):
@@ -76,7 +100,8 @@ class CensusNameRecognizer(LocalRecognizer):
 
     def __init__(self, english_words: frozenset[str]) -> None:
         self.english_words = english_words
-        self.first, self.last = census_names()
+        self.all_first, self.last, self.frequent_last = census_names()
+        self.first = self.all_first - COMMON_FIRST_NAMES
         super().__init__(
             supported_entities=["PERSON"],
             name="CensusNameRecognizer",
@@ -93,10 +118,12 @@ class CensusNameRecognizer(LocalRecognizer):
         )
 
     def has_name_word(self, span: str) -> bool:
-        """Some word of `span` is a census first or last name and not an everyday English word."""
+        """Some word of `span` is a census first name, or a census last name that is no everyday
+        English word. WordNet lists many first names ("melissa", "tyler") as words; the
+        interface words among first names are left out of the list instead."""
         for word in span.lower().replace("’", "'").split():
             word = word.strip(".,;:!?()'\"")
-            if (word in self.first or word in self.last) and not self.is_word(word):
+            if word in self.first or (word in self.last and not self.is_word(word)):
                 return True
         return False
 
@@ -132,9 +159,9 @@ class CensusNameRecognizer(LocalRecognizer):
                     if score:
                         start = match.start() + spans[i][0]
                         end = match.start() + spans[i + size - 1][1]
-                        results.append(self._result(start, end, score))
+                        results.append(person_result(self.name, self.id, start, end, score))
         for match in finditer(TITLE_NAME_RE, text):
-            results.append(self._result(match.start(), match.end(), 0.7))
+            results.append(person_result(self.name, self.id, match.start(), match.end(), 0.7))
         for pattern in (CUE_NAME_RE, VOCATIVE_RE):
             for match in finditer(pattern, text):
                 words = [
@@ -142,21 +169,12 @@ class CensusNameRecognizer(LocalRecognizer):
                     for w in match.group("name").split()
                 ]
                 if not all(self.is_word(w) for w in words):
-                    results.append(self._result(match.start("name"), match.end("name"), 0.6))
+                    results.append(
+                        person_result(
+                            self.name, self.id, match.start("name"), match.end("name"), 0.6
+                        )
+                    )
         return results
-
-    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return RecognizerResult(
-            entity_type="PERSON",
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=AnalysisExplanation(self.name, score),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
 
 
 class ProperNounRecognizer(LocalRecognizer):
@@ -195,16 +213,6 @@ class ProperNounRecognizer(LocalRecognizer):
                 results[-1].end = token.idx + len(token.text)
                 continue
             results.append(
-                RecognizerResult(
-                    entity_type="PERSON",
-                    start=token.idx,
-                    end=token.idx + len(token.text),
-                    score=0.45,
-                    analysis_explanation=AnalysisExplanation(self.name, 0.45),
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
+                person_result(self.name, self.id, token.idx, token.idx + len(token.text), 0.45)
             )
         return results

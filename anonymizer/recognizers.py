@@ -16,6 +16,7 @@ from presidio_analyzer.predefined_recognizers import (
 
 from anonymizer.addresses import StreetAddressRecognizer, ZipCodeRecognizer
 from anonymizer.guard import GuardedPatternRecognizer
+from anonymizer.identifiers import IdNumberRecognizer, PasswordPhraseRecognizer
 
 # The public suffix list bundled with tldextract; `suffix_list_urls=()` means it never downloads.
 OFFLINE_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
@@ -218,10 +219,34 @@ class PhonePatternRecognizer(GuardedPatternRecognizer):
         return score
 
 
+_MONTH = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|maerz|mai|juni|"
+    r"juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|octobre|décembre)"
+    r"[a-zéû]*\.?"
+)
+_YEAR = r"(?:19|20)\d{2}"
+_DATE = (
+    rf"(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:{_YEAR}|\d{{2}})|{_YEAR}[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?[ \t]+{_MONTH}(?:,?[ \t]+{_YEAR})?"
+    rf"|{_MONTH}[ \t]+\d{{1,2}}(?:st|nd|rd|th)?(?:,?[ \t]+{_YEAR})?)"
+)
+# Words that make the date after them a date of birth, in English and a few other languages.
+_BIRTH_CUE = (
+    r"(?:born(?:[ \t]+(?:on|in))?|dob|d\.o\.b\.?|date[ \t]+of[ \t]+birth|birth[ \t]*date|"
+    r"birthday|geboren(?:[ \t]+am)?|geburtsdatum|n[ée]e?[ \t]+le|fecha[ \t]+de[ \t]+nacimiento)"
+)
+
+
 class DateOfBirthRecognizer(GuardedPatternRecognizer):
-    """Full dates, counted as a date of birth only when birth words are near (weak alone)."""
+    """Dates right after a birth word (strong); other full dates count only with birth words
+    near them (weak alone), so "On 29 March 2017" and "Updated 12 March 2024" stay."""
 
     PATTERNS = [
+        Pattern(
+            "date after birth word",
+            rf"\b{_BIRTH_CUE}[ \t]*(?:[:#-]|is|was)?[ \t]*(?P<value>{_DATE})(?![\w/])",
+            0.85,
+        ),
         Pattern(
             "numeric date",
             r"(?<![\w./-])(?:0?[1-9]|1[0-2]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-]"
@@ -242,7 +267,7 @@ class DateOfBirthRecognizer(GuardedPatternRecognizer):
             supported_entity="DATE_OF_BIRTH",
             patterns=self.PATTERNS,
             # "bear": Presidio matches context on lemmas, and spaCy lemmatizes "born" to it.
-            context=["born", "bear", "birth", "birthday", "dob", "birthdate", "age"],
+            context=["born", "bear", "birth", "birthday", "dob", "birthdate", "age", "geboren"],
             name="DateOfBirthRecognizer",
         )
 
@@ -312,4 +337,6 @@ def pattern_recognizers() -> list[Any]:
         DateOfBirthRecognizer(),
         JwtRecognizer(),
         SecretRecognizer(),
+        IdNumberRecognizer(),
+        PasswordPhraseRecognizer(),
     ]

@@ -23,10 +23,16 @@ logger = logging.getLogger(__name__)
 # messages and stacks; `selector`: CSS selectors; `pattern`: structured values (patterns only).
 NER_KINDS = frozenset({"text", "survey", "error"})
 CACHED_KINDS = frozenset({"text", "selector", "pattern"})
-NAME_WORD_RE = re.compile(r"[A-Z][a-z'’-]+|[A-Z]{2,}")
 CAPS_RUN_RE = re.compile(r"\b[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+)+\b")
 # Broad heuristics that would flag ordinary interface text; only resident-written text gets them.
 SURVEY_ONLY_RECOGNIZERS = frozenset({"ProperNounRecognizer", "AddressBlockRecognizer"})
+# Labels after which an address block is expected: "Address: Jakobi 69", "Deliver to …".
+ADDRESS_CUE_RE = re.compile(
+    r"(?i)\b(?:address|deliver(?:ed|y)?[ \t]+to|ship(?:ping)?[ \t]+to|send[ \t]+to|lives?[ \t]+at|"
+    r"located[ \t]+at|mail(?:ing)?[ \t]+to|return[ \t]+to|residence)\b[ \t:,-]*$"
+)
+# Internal entities and the label they are stored as.
+LABELS = {"ADDRESS_BLOCK": "US_STREET_ADDRESS"}
 TIMEOUT_PLACEHOLDER = "<REDACTED>"
 # Longer texts are analyzed in chunks of about this size.
 CHUNK_CHARS = 400
@@ -278,7 +284,13 @@ class TextRedactor:
         )
         regions = allowed_regions(text)
         findings = [
-            Finding(r.start, _trim_possessive(text, r), r.entity_type, _recognizer(r), r.score)
+            Finding(
+                r.start,
+                _trim_possessive(text, r),
+                LABELS.get(r.entity_type, r.entity_type),
+                _recognizer(r),
+                r.score,
+            )
             for r in results
             if self._keep(r, text, kind, regions, url_spans)
         ]
@@ -310,7 +322,10 @@ class TextRedactor:
             return False
         recognizer = _recognizer(result)
         if recognizer in SURVEY_ONLY_RECOGNIZERS and kind != "survey":
-            return False
+            # An address block in interface text only right after an address label.
+            cued = ADDRESS_CUE_RE.search(text[max(0, result.start - 40) : result.start])
+            if not (recognizer == "AddressBlockRecognizer" and kind == "text" and cued):
+                return False
         span = text[result.start : result.end]
         if recognizer == "SpacyRecognizer" and not any(c.isalpha() for c in span):
             return False  # the small model sometimes calls a date a person
@@ -328,9 +343,11 @@ class TextRedactor:
             # people; outside resident-written text a name word must back the tag up.
             return False
         if kind == "error":
+            if recognizer == "NameCueRecognizer":
+                return True  # "profile of …", "user …": the cue vouches for a single word
             words = span.split()
             strong = result.score >= self.config.error_person_min_score
-            return strong and len(words) >= 2 and all(NAME_WORD_RE.fullmatch(w) for w in words)
+            return strong and len(words) >= 2 and all(_name_word(w) for w in words)
         return True
 
 
@@ -339,6 +356,12 @@ def _trim_possessive(text: str, result: RecognizerResult) -> int:
     if result.entity_type == "PERSON" and text[result.end - 2 : result.end] in ("'s", "’s"):
         return result.end - 2
     return result.end
+
+
+def _name_word(word: str) -> bool:
+    """A capitalized ("Gábor") or ALL CAPS word of letters, apostrophes and hyphens."""
+    letters = word.replace("'", "").replace("’", "").replace("-", "")
+    return letters.isalpha() and word[0].isupper() and (word[1:].islower() or word.isupper())
 
 
 def _recognizer(result: RecognizerResult) -> str:

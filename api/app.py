@@ -20,8 +20,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import KeyCache
+from api.bodylimit import BodyLimit
 from api.collect import collect, collect_preflight, limits_from
 from api.health import healthz, readyz
+from api.logfilter import install_log_scrubbing
 from api.ratelimit import RateLimiter
 from api.resources import Resources, open_resources
 from api.settings import PROJECT_ROOT, Settings, get_settings
@@ -129,6 +131,7 @@ async def console_redirect(request: Request) -> Response:
 def create_app(settings: Settings | None = None, resources: Resources | None = None) -> Starlette:
     """Build the app. Given ``resources``, the caller owns them; otherwise they open at startup."""
     settings = settings or get_settings()
+    install_log_scrubbing()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -143,6 +146,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             rate_limiter=RateLimiter(settings.rate_limit_per_minute),
         )
         graphql.store = res.store
+        graphql.redis = res.queue
         logger.info("API ready (environment %s)", settings.environment)
         try:
             yield
@@ -150,7 +154,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             if owned:
                 await res.close()
 
-    graphql = graphql_app(settings, store=None)  # type: ignore[arg-type]
+    graphql = graphql_app(settings, store=None)  # type: ignore[arg-type]  # set at startup
     routes = [
         Route("/collect", collect, methods=["POST"]),
         Route("/collect", collect_preflight, methods=["OPTIONS"]),
@@ -169,4 +173,9 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             Route("/demo/slow", demo_slow_page),
             Mount("/demo", StaticFiles(directory=DEMO_SITE, html=True), name="demo"),
         ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
+    middleware = [
+        Middleware(SecurityHeaders),
+        # /graphql reads its body whole: bounded, uncompressed, UTF-8 and shallow first.
+        Middleware(BodyLimit, max_bytes=settings.max_request_bytes),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -9,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from pymongo.errors import PyMongoError
 
 from api.errors import Forbidden, Unauthorized
 from storage.mongo import Store, set_fields
@@ -62,12 +65,25 @@ class _Cached:
     expires_at: float
 
 
+# A revocation check waits no longer: while the store is down, requests must not all wait.
+REVOCATION_CHECK_TIMEOUT_S = 0.5
+
+
 @dataclass
 class KeyCache:
-    """A short-lived in-process cache so ingest does not hit the store for every request."""
+    """A short-lived in-process cache so ingest does not hit the store for every request.
+
+    Revocations reach every process's cache within ``revocation_check_s``: at most that often
+    the cache reads the time of the latest revocation in the store (one small query over the
+    few API key documents) and drops every entry when it changed. Keys are revoked rarely, so
+    clearing everything is simpler than tracking which entry a revocation concerns.
+    """
 
     ttl_s: float = 30.0
+    revocation_check_s: float = 1.0
     entries: dict[str, _Cached] = field(default_factory=dict)
+    _last_revoked_at: float | None = None
+    _checked_at: float = float("-inf")
 
     def get(self, digest: str) -> Any:
         entry = self.entries.get(digest)
@@ -80,6 +96,30 @@ class KeyCache:
             self.entries.clear()
         self.entries[digest] = _Cached(value, time.monotonic() + self.ttl_s)
 
+    async def check_revocations(self, store: Store) -> None:
+        """Drop every entry if a key was revoked (by any process) since the last check."""
+        now = time.monotonic()
+        if now - self._checked_at < self.revocation_check_s:
+            return
+        self._checked_at = now
+        try:
+            latest = await asyncio.wait_for(
+                store.api_keys.find_one(
+                    {"revoked": True},
+                    projection={"_id": 0, "revoked_at": 1},
+                    sort=[("revoked_at", -1)],
+                ),
+                REVOCATION_CHECK_TIMEOUT_S,
+            )
+        except (PyMongoError, TimeoutError):
+            # The store is down: entries live out their ttl_s, as they did before this check.
+            return
+        revoked_at = float(latest.get("revoked_at", 0.0)) if latest else 0.0
+        # Before the first check answered, an entry may be of a key revoked since: drop it too.
+        if revoked_at != self._last_revoked_at:
+            self.entries.clear()
+            self._last_revoked_at = revoked_at
+
 
 async def authenticate(store: Store, authorization: str | None, cache: KeyCache) -> Principal:
     """Resolve ``Authorization: Bearer <key>`` to a principal, or raise ``Unauthorized``."""
@@ -87,6 +127,7 @@ async def authenticate(store: Store, authorization: str | None, cache: KeyCache)
         raise Unauthorized("an API key is required: Authorization: Bearer <key>")
     digest = hash_key(authorization[7:].strip())
 
+    await cache.check_revocations(store)
     cached = cache.get(digest)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -106,6 +147,7 @@ async def authenticate(store: Store, authorization: str | None, cache: KeyCache)
 async def site_for_key(store: Store, site_key: str, cache: KeyCache) -> dict[str, Any]:
     """The site a public site key belongs to, or ``Unauthorized``."""
     digest = hash_key(site_key)
+    # No revocation check: site keys are not revoked (there is no mutation for it yet).
     cached = cache.get("site:" + digest)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -180,7 +222,7 @@ async def revoke_api_key(
         {"_id": doc["_id"]}, {"$set": {"revoked": True, "revoked_at": time.time()}}
     )
     if cache is not None:
-        # This process stops accepting it at once; others within the cache's ttl_s.
+        # This process stops accepting it at once; others at their next revocation check.
         cache.entries.pop(doc["_id"], None)
     doc.update(revoked=True)
     doc.pop("_id")

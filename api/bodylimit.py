@@ -12,6 +12,7 @@ survey endpoints do their own checks.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,6 +22,16 @@ from ingest.body import nesting_depth
 logger = logging.getLogger(__name__)
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def refusal(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """The JSON of a request refused before GraphQL ran: our error shape (``error``,
+    ``message``, ``field``) plus GraphQL's ``errors`` list, which GraphQL clients read."""
+    extensions = {"code": code, **({"field": field} if field else {})}
+    body: dict[str, Any] = {"error": code, "message": message}
+    if field:
+        body["field"] = field
+    return {**body, "errors": [{"message": message, "extensions": extensions}]}
 
 
 class BodyTooLarge(Exception):
@@ -77,7 +88,7 @@ class BodyLimit:
         media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if media in (b"", b"application/json") and body.lstrip()[:1] not in (b"{", b"["):
             # `null` or a bare number is valid JSON that Strawberry cannot take (a 500).
-            await self._refuse(send, 400, "body", "expected a JSON object")
+            await self._refuse(send, 400, "body", "the body must be a JSON object")
             return
         if body.count(b"[") + body.count(b"{") > self.max_depth and (
             nesting_depth(body) > self.max_depth
@@ -114,7 +125,7 @@ class BodyLimit:
 
     async def _refuse(self, send: Send, status: int, field: str, message: str) -> None:
         logger.info("request body refused (%d): %s", status, message)
-        body = orjson.dumps({"error": "invalid_input", "field": field, "message": message})
+        body = orjson.dumps(refusal("invalid_input", message, field))
         await send(
             {
                 "type": "http.response.start",

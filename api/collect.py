@@ -1,8 +1,12 @@
-"""``POST /collect``: validate a batch, keep it encrypted in Redis, enqueue its id."""
+"""``POST /collect``: validate a batch, keep it encrypted in Redis, enqueue its id.
+
+Rate limits (per client network and per site) are shared by all API processes through Redis;
+one round trip checks both once the site is known, and a refused request is charged to its
+client network alone.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 import uuid
@@ -18,7 +22,8 @@ from anonymizer.client import truncate_ip
 from api.auth import site_for_key
 from api.errors import InvalidInput, StuckpointError, TooManyRequests, Unavailable
 from api.settings import Settings
-from ingest.envelope import Limits, parse_body
+from ingest.chunk_store import keep_fragments
+from ingest.envelope import Batch, Limits, parse_body
 from ingest.errors import InvalidBatch
 
 if TYPE_CHECKING:
@@ -72,10 +77,10 @@ async def collect(request: Request) -> Response:
     settings = state.settings
     origin = request.headers.get("origin")
     headers: dict[str, str] = {"Vary": "Origin"}
-    client_ip = request.client.host if request.client else ""
+    client_network = truncate_ip(request.client.host if request.client else "")
+    ip_key = "ip:" + client_network
 
     try:
-        state.rate_limiter.check("ip:" + truncate_ip(client_ip))
         body = await read_body(request, settings.max_request_bytes)
         batch = parse_body(
             body,
@@ -88,7 +93,10 @@ async def collect(request: Request) -> Response:
         headers = cors_headers(origin, site.get("origins", []))
         if origin and "Access-Control-Allow-Origin" not in headers:
             raise InvalidInput("this origin is not registered for the site", field="origin")
-        state.rate_limiter.check("site:" + site["_id"])
+        # One round trip for both limits on the way that is taken most.
+        await state.rate_limiter.check_shared(state.resources.queue, ip_key, "site:" + site["_id"])
+        if batch.fragments:
+            await join_fragments(state, site["_id"], batch)
 
         batch_id = uuid.uuid4().hex
         record = {
@@ -96,13 +104,15 @@ async def collect(request: Request) -> Response:
             "site_id": site["_id"],
             "received_at_ms": int(time.time() * 1000),
             "client": {
-                "ip": truncate_ip(client_ip),
+                "ip": client_network,
                 "user_agent": request.headers.get("user-agent", "")[:512],
             },
-            "batch": {f.name: getattr(batch, f.name) for f in dataclasses.fields(batch)},
+            # orjson writes a dataclass's fields itself, without copying them first.
+            "batch": batch,
         }
         await enqueue(state, batch_id, orjson.dumps(record))
     except (StuckpointError, InvalidBatch) as err:
+        err = await charge_refusal(state, ip_key, err)
         if isinstance(err, InvalidBatch) or err.status < 500:
             logger.info("collect refused: %s", getattr(err, "field", None) or type(err).__name__)
         return error_response(err, headers)
@@ -118,6 +128,30 @@ async def collect(request: Request) -> Response:
         status_code=202,
         headers=headers,
     )
+
+
+async def charge_refusal(
+    state: AppState, ip_key: str, err: StuckpointError | InvalidBatch
+) -> StuckpointError | InvalidBatch:
+    """A refused request counts against its client address too (so a flood of bad bodies is
+    limited); the answer becomes a 429 or 503 when the limiter says so."""
+    if isinstance(err, TooManyRequests | Unavailable):
+        return err
+    try:
+        await state.rate_limiter.check_shared(state.resources.queue, ip_key)
+    except (TooManyRequests, Unavailable) as limited:
+        return limited
+    return err
+
+
+async def join_fragments(state: AppState, site_id: str, batch: Batch) -> None:
+    """Keep fragments of chunked events across batches; a set completed now joins this batch."""
+    scope = f"{site_id}:{batch.session_id}:{batch.window_id}"
+    try:
+        await keep_fragments(state.resources.queue, scope, batch, state.limits)
+    except (RedisError, OSError) as err:
+        logger.warning("queue unavailable, batch refused: %s", type(err).__name__)
+        raise Unavailable("the queue is unavailable; retry later", retry_after_s=5) from err
 
 
 async def known_site(state: AppState, site_key: str) -> dict[str, Any]:

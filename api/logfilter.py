@@ -1,4 +1,4 @@
-"""The last line of defence for logs: scrub emails, phone and card numbers, URL query strings.
+"""The last line of defence for logs: scrub emails, phone, card and SSNs, URL query strings.
 
 Our own code never logs payloads, but a library may (an exception message that quotes a value,
 an access log line with a query string). Installed as the process's log record factory, the
@@ -16,7 +16,15 @@ from typing import Any
 EMAIL = "<email>"
 PHONE = "<phone>"
 CARD = "<card>"
+SSN = "<ssn>"
 QUERY = "<query>"
+
+# Bare digit runs kept although phone-long: Unix times in seconds (2001-09 to 2033-05) and in
+# milliseconds. Every other bare run of 10 to 15 digits is masked: a national number written
+# without spaces (a NANP one starts with 2-9, others with a 0 trunk prefix) or an international
+# one without its "+".
+EPOCH_S_RANGE = range(1_000_000_000, 2_000_000_000)
+EPOCH_MS_RANGE = range(1_000_000_000_000, 2_000_000_000_000)
 
 MESSAGE_LIMIT = 8192  # characters of a message kept; longer ones are cut, then scrubbed
 TRACEBACK_LIMIT = 32768
@@ -28,9 +36,11 @@ _DOMAIN_RE = re.compile(r"[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 # A query string or fragment with at least one name=value pair, after a URL or a path.
 _QUERY_RE = re.compile(r"(?<=[^\s\"'<>=])([?#])[^\s\"'<>?#]{0,4096}=[^\s\"'<>]{0,8192}")
 _CARD_RE = re.compile(r"(?<![\w.])\d(?:[ -]?\d){12,18}(?!\w|\.\d)")
-_PHONE_RE = re.compile(r"(?<![\w@/.:])[+(]?\d[\d ().-]{5,22}\d(?![\w@/]|\.\d)")
+# Not after "-" either: the last group of a UUID is a run of up to 12 digits.
+_PHONE_RE = re.compile(r"(?<![\w@/.:-])[+(]?\d[\d ().-]{5,22}\d(?![\w@/]|\.\d)")
+_SSN_RE = re.compile(r"(?<![\w.-])\d{3}-\d{2}-\d{4}(?![\w-]|\.\d)")
 _IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}[:.]?\d{2}.*)?")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}(?:[:.]?\d{2}.*)?)?")
 _DECIMAL_RE = re.compile(r"\d+\.\d+")
 _SEPARATORS = frozenset(" ().-")
 
@@ -52,15 +62,43 @@ def _card(match: re.Match[str]) -> str:
 
 def _phone(match: re.Match[str]) -> str:
     text = match.group()
-    digits = sum(c.isdigit() for c in text)
-    if not 7 <= digits <= 15:
-        return text
+    if _is_phone(text):
+        return PHONE
+    # The match may have taken in a number before the phone ("ids 1234567 (555) 019-7731" or a
+    # date): look once more from its next space (once: a deeper search costs far more).
+    cut = text.find(" ")
+    return text if cut == -1 else text[:cut] + _PHONE_RE.sub(_phone_only, text[cut:])
+
+
+def _phone_only(match: re.Match[str]) -> str:
+    return PHONE if _is_phone(match.group()) else match.group()
+
+
+def _is_phone(text: str) -> bool:
+    digits = "".join(c for c in text if c.isdigit())
+    if not 7 <= len(digits) <= 15:
+        return False
     if _IPV4_RE.fullmatch(text) or _DATE_RE.fullmatch(text) or _DECIMAL_RE.fullmatch(text):
-        return text
-    # A bare run of digits is a count or a timestamp unless it is as long as a phone number.
-    if not (_SEPARATORS & set(text) or text.startswith("+") or digits >= 10):
-        return text
-    return PHONE
+        return False
+    if _SEPARATORS & set(text) or text.startswith("+"):
+        return True
+    return _bare_phone(digits)
+
+
+def _bare_phone(digits: str) -> bool:
+    """Whether a run of digits without separators is a phone number rather than a count or time.
+
+    Counts and ids under ten digits are kept, and so are epoch times; what is left of 10 to 15
+    digits is masked. Known shortcoming: a count of ten digits or more (bytes, say) is masked
+    too; log such sizes in larger units.
+    """
+    if len(digits) < 10:
+        return False
+    value = int(digits)
+    return not (
+        (len(digits) == 10 and value in EPOCH_S_RANGE)
+        or (len(digits) == 13 and value in EPOCH_MS_RANGE)
+    )
 
 
 def _scrub_emails(text: str) -> str:
@@ -82,13 +120,14 @@ def _scrub_emails(text: str) -> str:
 
 
 def scrub(text: str) -> str:
-    """``text`` with emails, URL query strings, card and phone numbers replaced by markers."""
+    """``text`` with emails, URL query strings, card, social security and phone numbers masked."""
     if "@" in text:
         text = _scrub_emails(text)
     if "?" in text or "#" in text:
         text = _QUERY_RE.sub(lambda m: m.group(1) + QUERY, text)
     if sum(c.isdigit() for c in text) >= 7:
         text = _CARD_RE.sub(_card, text)
+        text = _SSN_RE.sub(SSN, text)
         text = _PHONE_RE.sub(_phone, text)
     return text
 

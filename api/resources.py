@@ -88,11 +88,16 @@ async def open_resources(settings: Settings) -> Resources:
             "`stuckpoint run` starts embedded servers and sets them"
         )
     store = connect_store(settings.mongodb_url, settings.database)
-    queue = await create_pool(
-        redis_settings(settings.redis_url),
-        default_queue_name=QUEUE_NAME,
-        job_serializer=serialize_job,
-        job_deserializer=deserialize_job,
-    )
+    try:
+        queue = await create_pool(
+            redis_settings(settings.redis_url),
+            default_queue_name=QUEUE_NAME,
+            job_serializer=serialize_job,
+            job_deserializer=deserialize_job,
+        )
+    except BaseException:
+        # A caller that retries (a worker waiting for its queue) must not leak a client a try.
+        await store.close()
+        raise
     raw = RawBatchStore(queue, load_fernet(settings), settings.raw_batch_ttl_s)
     return Resources(settings=settings, store=store, queue=queue, raw_batches=raw)

@@ -121,7 +121,7 @@ async def _guarded(request: Request, handle: Handler) -> Response:
     headers: dict[str, str] = {"Vary": "Origin"}
     client_ip = request.client.host if request.client else ""
     try:
-        state.rate_limiter.check("ip:" + truncate_ip(client_ip))
+        await state.rate_limiter.check_shared(state.resources.queue, "ip:" + truncate_ip(client_ip))
         return await handle(request, state, headers)
     except PyMongoError as err:
         logger.warning("survey request failed, store unavailable: %s", type(err).__name__)
@@ -150,7 +150,7 @@ async def _visit(
     headers.update(cors_headers(request.headers.get("origin"), site.get("origins", [])))
     if request.headers.get("origin") and "Access-Control-Allow-Origin" not in headers:
         raise InvalidInput("this origin is not registered for the site", field="origin")
-    state.rate_limiter.check("site:" + site["_id"])
+    await state.rate_limiter.check_shared(state.resources.queue, "site:" + site["_id"])
     return Visit(site["_id"], site.get("departments") or {}, session_id, visitor_id, window_id)
 
 

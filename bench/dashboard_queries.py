@@ -6,8 +6,10 @@
 Uses STUCKPOINT_MONGODB_URL when set, otherwise starts an embedded FerretDB in a temporary
 directory. Synthetic documents (shapes of docs/architecture.md) are inserted in bulk into a
 fresh database, the GraphQL app is served on a loopback port, and each query runs ``--runs``
-times after a warm-up. Baselines measured in the same run: a bare ``find_one`` by id on the
-store, and a ``{ version }`` GraphQL round trip (HTTP, auth and the schema's extensions).
+times after a warm-up: first (``--before-runs``) read from the stored documents, as a site
+whose days were never aggregated is, then from the dashboard documents ``recompute_day`` writes
+for the days in one call. Baselines measured in the same run: a bare ``find_one`` by id on
+the store, and a ``{ version }`` GraphQL round trip (HTTP, auth and the schema's extensions).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ from schema.app import graphql_app
 from signals.model import SIGNAL_KINDS
 from storage.chunks import pack
 from storage.mongo import Store, connect_store
+from workers.aggregate import recompute_days
 
 SESSIONS = 20_000
 EVENTS = 1_000_000
@@ -246,7 +250,14 @@ def report(name: str, samples: list[float], base_ms: float) -> None:
     print(f"{name:45} {p50:9.1f} {p95:9.1f} {p50 / base_ms:14.1f}x", flush=True)
 
 
-async def bench(url: str, scale: float, runs: int, warmup: int) -> None:
+@dataclass
+class _StoreOnly:
+    """What ``workers.aggregate.recompute_day`` reads from its resources: the store."""
+
+    store: Store
+
+
+async def bench(url: str, scale: float, runs: int, warmup: int, before_runs: int) -> None:
     database = f"bench_{uuid.uuid4().hex[:8]}"
     store = connect_store(url, database, timeout_ms=20_000)
     settings = Settings(mongodb_url=url, database=database)
@@ -293,12 +304,24 @@ async def bench(url: str, scale: float, runs: int, warmup: int) -> None:
             report("baseline: find_one by id", base_samples, base)
             version = await timed(lambda: ask("{ version }", {}), runs, warmup)
             report("baseline: { version } over HTTP", version, base)
-            for name, (query, variables) in queries(today, sample).items():
 
-                def call(q: str = query, v: dict[str, Any] = variables) -> Awaitable[None]:
-                    return ask(q, v)
+            async def each_query(label: str, n: int, warm: int) -> None:
+                print(f"-- {label}, {n} runs each after {warm} warm-up", flush=True)
+                for name, (query, variables) in queries(today, sample).items():
 
-                report(name, await timed(call, runs, warmup), base)
+                    def call(q: str = query, v: dict[str, Any] = variables) -> Awaitable[None]:
+                        return ask(q, v)
+
+                    report(name, await timed(call, n, warm), base)
+
+            if before_runs:
+                await each_query(
+                    "read from stored documents (no dashboard documents)", before_runs, 0
+                )
+            started = time.monotonic()
+            await recompute_days(_StoreOnly(store), SITE, day_list(today))  # type: ignore[arg-type]
+            print(f"-- recompute_days, {DAYS} days: {time.monotonic() - started:.1f} s", flush=True)
+            await each_query("read from dashboard documents (after recompute_day)", runs, warmup)
         server.should_exit = True
         await task
         print(f"\n{runs} runs each after {warmup} warm-up runs; scale {scale}")
@@ -312,17 +335,20 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data set")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per query")
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs before them")
+    parser.add_argument(
+        "--before-runs", type=int, default=3, help="timed runs of the stored-documents path"
+    )
     args = parser.parse_args()
 
     url = os.environ.get("STUCKPOINT_MONGODB_URL")
     if url:
-        asyncio.run(bench(url, args.scale, args.runs, args.warmup))
+        asyncio.run(bench(url, args.scale, args.runs, args.warmup, args.before_runs))
         return
     with tempfile.TemporaryDirectory(prefix="stuckpoint-bench-") as tmp:
         server = FerretDBServer(Path(tmp) / "ferretdb", Settings().cache_dir)
         server.start()
         try:
-            asyncio.run(bench(server.url, args.scale, args.runs, args.warmup))
+            asyncio.run(bench(server.url, args.scale, args.runs, args.warmup, args.before_runs))
         finally:
             server.stop()
 

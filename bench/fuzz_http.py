@@ -1,6 +1,6 @@
 """Hostile input at scale: hypothesis cases against /collect, the survey endpoints and /graphql.
 
-    python -m bench.fuzz_http [--cases 10000] [--rounds 2] [--seed 1] [--guarded] [--quick]
+    python -m bench.fuzz_http [--cases 10000] [--rounds 2] [--seed 1] [--quick]
                               [--json out.json]
 
 The API runs as `stuckpoint api` (a subprocess, rate limits off) with one worker behind it; the
@@ -9,8 +9,7 @@ hundred of them in CI). Pass: no 5xx and no dropped connection for any case, the
 worker alive, every accepted batch stored by the worker or quarantined (the quarantined ones
 are listed by reason: each is a bug to fix) and none left pending. The API's memory is read
 after each of ``--rounds`` rounds: it must level off. Also printed: each pathological string's
-redaction time per field kind, against the per-field budget. `--guarded` runs the API with
-`api.bodylimit.BodyLimit` around it (bench/fuzz_guarded_api.py), as api/app.py should have it.
+redaction time per field kind, against the per-field budget.
 """
 
 from __future__ import annotations
@@ -61,23 +60,6 @@ def create_survey(stack: Stack) -> str:
         print(f"(no survey created: {str(body['errors'])[:200]}; response cases use a bad id)")
         return "sv_missing"
     return str(body["data"]["createSurvey"]["id"])
-
-
-def start_guarded_api(stack: Stack, timeout_s: float = 60) -> Any:
-    """The API as bench/fuzz_guarded_api.py runs it, started like Stack.start_api."""
-    from embedded.process import free_loopback_port
-
-    port = free_loopback_port()
-    stack.api = stack._spawn("api", ["bench.fuzz_guarded_api"], {"STUCKPOINT_PORT": str(port)})
-    stack.api_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(stack.api_url + "/healthz", timeout=1).status_code == 200:
-                return stack.api
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the guarded API did not answer:\n{stack.api.log()[-2000:]}")
 
 
 def run_cases(stack: Stack, cases: int, survey_id: str, random_seed: int) -> dict[str, Any]:
@@ -195,7 +177,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=2, help="RSS is read after each")
     parser.add_argument("--drain-s", type=float, default=600.0)
-    parser.add_argument("--guarded", action="store_true", help="API behind BodyLimit")
     parser.add_argument("--quick", action="store_true", help="1,000 cases")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
@@ -206,7 +187,7 @@ def main() -> None:
     with Stack() as stack:
         # Poison batches are tried three times a re-drive apart before quarantine: keep it short.
         stack.env["STUCKPOINT_REDRIVE_AFTER_S"] = "10"
-        api = start_guarded_api(stack) if args.guarded else stack.start_api()
+        api = stack.start_api()
         stack.start_workers(1)
         survey_id = create_survey(stack)
         process = psutil.Process(api.pid)
@@ -234,7 +215,6 @@ def main() -> None:
 
     figures = {
         "cases": args.cases,
-        "guarded": args.guarded,
         "seed": args.seed,
         "seconds": round(seconds, 1),
         **result,

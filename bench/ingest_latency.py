@@ -6,6 +6,8 @@ Open loop: request i is due at start + i / rate whatever happened to the earlier
 latency counts from when it was due, so a stalled server cannot hide its queue (coordinated
 omission). The API runs alone (no worker: accepted batches wait in Valkey), as a uvicorn
 subprocess on loopback. Baseline: `GET /healthz` at the same rates, right before each rate.
+Also printed: the API's CPU per `/collect` request at each rate, and its peak resident memory
+over the whole run (sampled every 0.1 s; target <= 200 MB).
 """
 
 from __future__ import annotations
@@ -17,13 +19,25 @@ import statistics
 import time
 from typing import Any
 
-from bench.common import RawHttp, Stack, body_of, new_site, percentile, print_header, write_json
+import psutil
+
+from bench.common import (
+    RawHttp,
+    RssSampler,
+    Stack,
+    body_of,
+    new_site,
+    percentile,
+    print_header,
+    write_json,
+)
 from bench.generator import cut_batches, generate
 
 MODULE = "bench.ingest_latency"
 BATCH_EVENTS = 50
 TARGET_P99_MS = 25.0
 TARGET_RATE = 500
+TARGET_API_RSS_MB = 200
 
 
 def bodies_of_50(site_key: str, sessions: int = 40, seed: int = 7) -> list[bytes]:
@@ -94,23 +108,39 @@ async def open_loop(
     }
 
 
+def cpu_s(process: psutil.Process | None) -> float:
+    if process is None:
+        return 0.0
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
 async def measure(
-    api_url: str, bodies: list[bytes], rates: list[float], duration_s: float, warm_up_s: float = 1
+    api_url: str,
+    bodies: list[bytes],
+    rates: list[float],
+    duration_s: float,
+    warm_up_s: float = 1,
+    api_pid: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Per rate, ``/healthz`` (the baseline) and then ``/collect``, each for ``duration_s``."""
+    """Per rate, ``/healthz`` (the baseline) and then ``/collect``, each for ``duration_s``;
+    with ``api_pid``, also the API's CPU ms per ``/collect`` request."""
     client = RawHttp(api_url)
     collect = [client.prepare("POST", "/collect", body) for body in bodies]
     healthz = [client.prepare("GET", "/healthz")]
+    api = psutil.Process(api_pid) if api_pid is not None else None
     rows = []
     try:
         # Warm-up at 20 req/s: connections, caches, the site key lookup.
         await open_loop(client, collect, 20, warm_up_s)
         for rate in rates:
-            row = {
-                "rate": rate,
-                "healthz": await open_loop(client, healthz, rate, duration_s),
-                "collect": await open_loop(client, collect, rate, duration_s),
-            }
+            baseline = await open_loop(client, healthz, rate, duration_s)
+            cpu_before_s = cpu_s(api)
+            collected = await open_loop(client, collect, rate, duration_s)
+            collected["api_cpu_ms_per_request"] = (
+                (cpu_s(api) - cpu_before_s) * 1000 / collected["requests"] if api else float("nan")
+            )
+            row = {"rate": rate, "healthz": baseline, "collect": collected}
             print_row(row)
             rows.append(row)
     finally:
@@ -120,6 +150,7 @@ async def measure(
 
 HEADER = (
     f"{'req/s':>6} {'':9}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>9}{'failed':>7}{'unfinished':>11}"
+    f"{'API CPU ms/req':>15}"
 )
 
 
@@ -128,7 +159,8 @@ def print_row(row: dict[str, Any]) -> None:
         r = row[name]
         print(
             f"{row['rate']:>6.0f} {name:9}{r['p50_ms']:>8.1f}{r['p99_ms']:>8.1f}"
-            f"{r['max_ms']:>9.1f}{r['failures']:>7}{r['unfinished']:>11}",
+            f"{r['max_ms']:>9.1f}{r['failures']:>7}{r['unfinished']:>11}"
+            f"{r.get('api_cpu_ms_per_request', float('nan')):>15.2f}",
             flush=True,
         )
 
@@ -148,8 +180,12 @@ def run(stack: Stack, rates: list[float], duration_s: float) -> dict[str, Any]:
     body_kb = statistics.fmean(len(b) for b in bodies) / 1024
     print(f"50-event batches, {body_kb:.1f} KB per body on average; open loop, API alone")
     print(HEADER, flush=True)
-    rows = asyncio.run(measure(stack.api_url, bodies, rates, duration_s))
-    return {"body_kb": body_kb, "rows": rows}
+    assert stack.api is not None
+    with RssSampler({"api": stack.api.pid}) as memory:
+        rows = asyncio.run(measure(stack.api_url, bodies, rates, duration_s, api_pid=stack.api.pid))
+    peak_mb = memory.peak_mb["api"]
+    print(f"API peak RSS over the run: {peak_mb:.0f} MB (target <= {TARGET_API_RSS_MB} MB)")
+    return {"body_kb": body_kb, "rows": rows, "api_peak_rss_mb": peak_mb}
 
 
 def main() -> None:

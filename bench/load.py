@@ -27,6 +27,7 @@ import psutil
 from bench.common import RssSampler, Stack, new_site, percentile, print_header, write_json
 
 MODULE = "bench.load"
+REQUEST_TIMEOUT_S = 30.0
 
 
 @dataclass
@@ -131,10 +132,11 @@ async def run_load(
             sent = time.perf_counter()
             try:
                 if site_key is None:
-                    status = await connection.request("GET", "/healthz")
+                    call = connection.request("GET", "/healthz")
                 else:
-                    body = batch(site_key, session_id, seq)
-                    status = await connection.request("POST", "/collect", body)
+                    call = connection.request("POST", "/collect", batch(site_key, session_id, seq))
+                # A request never answered counts as an error instead of stalling the run.
+                status = await asyncio.wait_for(call, REQUEST_TIMEOUT_S)
             except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
                 status = 0
                 await connection.close()

@@ -65,15 +65,23 @@ TIMEOUT_S = 1800
 
 
 def other_scripts() -> list[Path]:
+    """The benchmark scripts matching OTHERS; modules that only hold parts (no main) are left."""
     found: list[Path] = []
     for pattern in OTHERS:
-        found.extend(sorted((ROOT / "bench").glob(pattern)))
+        for script in sorted((ROOT / "bench").glob(pattern)):
+            if 'if __name__ == "__main__":' in script.read_text():
+                found.append(script)
     return found
+
+
+def module_command(script: Path) -> list[str]:
+    """``python -m bench.<name>``: run as a module, a script imports the project as a package."""
+    return [sys.executable, "-m", f"bench.{script.stem}"]
 
 
 def offers_quick(script: Path) -> bool:
     result = subprocess.run(
-        [sys.executable, str(script), "--help"],
+        [*module_command(script), "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -131,7 +139,7 @@ def main() -> None:
         if only and script.stem not in only:
             continue
         flags = ["--quick"] if args.quick and offers_quick(script) else []
-        results.append(run_one(script.stem, [sys.executable, str(script), *flags], out_dir))
+        results.append(run_one(script.stem, [*module_command(script), *flags], out_dir))
 
     print("\n### summary")
     for row in results:

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import uvicorn
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
 
 from api.settings import Settings, get_settings
 
@@ -72,19 +74,42 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    # Until arq installs its own handler, SIGTERM finds nothing started: stop at once, cleanly.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     from workers.main import ResilientWorker, worker_settings
 
-    logger.info("worker starting (Ctrl-C stops it)")
+    logger.info("worker starting (Ctrl-C or SIGTERM stops it)")
     asyncio.run(_run_worker(ResilientWorker, worker_settings()))
     return 0
 
 
+def _note_signal(signum: int, frame: object) -> None:
+    logger.info("stopping on %s", signal.Signals(signum).name)
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+# How long closing the worker's connections may take at shutdown (the queue may be down then).
+WORKER_CLOSE_TIMEOUT_S = 3.0
+
+
 async def _run_worker(worker_cls: type, options: dict[str, object]) -> None:
+    """Run the worker until SIGTERM/SIGINT, then close it; a signal is a clean stop, no error."""
     worker = worker_cls(**options)
     try:
         await worker.async_run()
+    except asyncio.CancelledError:
+        # arq's signal handler ends the run by cancelling its main task, after letting running
+        # jobs finish (job_completion_wait) and putting the ones cut short back in the queue.
+        logger.info("worker stopping")
     finally:
-        await worker.close()
+        try:
+            await asyncio.wait_for(worker.close(), WORKER_CLOSE_TIMEOUT_S)
+        except (asyncio.CancelledError, TimeoutError, OSError, RedisError, PyMongoError) as err:
+            logger.warning("worker connections not closed cleanly (%s)", type(err).__name__)
+    logger.info("worker stopped")
 
 
 async def _bootstrap(settings: Settings, origins: list[str]) -> str:
@@ -122,21 +147,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         while not server.started and not task.done():
             await asyncio.sleep(0.05)
         logger.info("API listening on %s (GraphQL at %s/graphql)", base_url, base_url)
-        logger.info(
-            "admin API key: %s (also in %s)", admin_key, Path(settings.data_dir) / "admin.key"
-        )
+        show_admin_key(settings, admin_key)
         if args.demo and not task.done():
             await run_demo(base_url, settings.demo_site_key, admin_key)
         logger.info("console at %s/console/ (sign in with the admin key)", base_url)
         logger.info("press Ctrl-C to stop")
         while not task.done():
-            if worker.poll() is not None:
+            # On Ctrl-C the worker gets SIGINT too and may stop before the API: no error then.
+            if worker.poll() is not None and not server.should_exit:
                 logger.error("the worker exited (code %s); stopping", worker.returncode)
                 server.should_exit = True
                 break
             await asyncio.sleep(1)
         await task
 
+    # uvicorn stops on SIGINT/SIGTERM, then raises the signal again once it has: with the
+    # default handlers in place that would end this process before it stops the worker and the
+    # embedded servers (left running, orphaned). These handlers take the repeat quietly.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _note_signal)
     try:
         asyncio.run(serve())
     finally:
@@ -148,6 +177,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         for srv in reversed(servers):
             srv.stop()  # type: ignore[attr-defined]
     return 0
+
+
+def show_admin_key(settings: Settings, admin_key: str) -> None:
+    """Say where the admin key is; show the key itself only on a terminal, never in the log.
+
+    Logs end up in journald, files and log collectors that more people read than the admin.
+    """
+    if settings.admin_key:
+        logger.info("admin API key: the one in STUCKPOINT_ADMIN_KEY")
+    else:
+        key_path = Path(settings.data_dir) / "admin.key"
+        logger.info("admin API key in %s (readable by this user only)", key_path)
+        if key_path.stat().st_mode & 0o077:
+            logger.warning("%s is readable by other users; chmod 600 it", key_path)
+    if sys.stdout.isatty():
+        print(f"admin API key (sign in to the console with it): {admin_key}", flush=True)
 
 
 async def run_demo(base_url: str, site_key: str, admin_key: str) -> None:

@@ -22,14 +22,15 @@ GO_MISSING = "Go toolchain not found: install Go >=1.24 or set STUCKPOINT_MONGOD
 
 def _source_digest() -> str:
     digest = hashlib.sha256()
-    for name in ("go.mod", "go.sum", "main.go"):
-        digest.update((SOURCE_DIR / name).read_bytes())
+    for path in sorted([SOURCE_DIR / "go.mod", SOURCE_DIR / "go.sum", *SOURCE_DIR.glob("*.go")]):
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
 def binary_path(cache_dir: Path) -> Path:
     """Where the build for the current wrapper source lives."""
-    return cache_dir / "bin" / f"stuckpoint-ferretdb-{FERRETDB_VERSION}-{_source_digest()}"
+    name = f"stuckpoint-ferretdb-{FERRETDB_VERSION}-{_source_digest()}"
+    return cache_dir.resolve() / "bin" / name
 
 
 def build_ferretdb(cache_dir: Path) -> Path:
@@ -51,7 +52,7 @@ def build_ferretdb(cache_dir: Path) -> Path:
         started = time.monotonic()
         logger.info("building FerretDB %s with %s (first run only)", FERRETDB_VERSION, go)
         env = {**os.environ, "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}
-        partial = target.with_suffix(".partial")
+        partial = target.with_name(target.name + ".partial")
         result = subprocess.run(
             [go, "build", "-trimpath", "-o", str(partial), "."],
             cwd=SOURCE_DIR,

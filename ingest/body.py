@@ -18,8 +18,6 @@ GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
 
-# An unterminated string runs to the end of input, so a scan never restarts inside it (linear).
-_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\Z)', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 # Escaped UTF-16 halves without their partner: valid for JSON.stringify, not for UTF-8 storage.
@@ -73,9 +71,20 @@ def decompress(body: bytes, content_encoding: str | None, max_bytes: int) -> byt
     return b"".join(out)
 
 
+def outside_strings(raw: bytes) -> bytes:
+    """The bytes of JSON text `raw` that are not inside strings; an unterminated string runs to
+    the end. Linear, and about 3x faster than a regular expression over the same text."""
+    if b"\\" in raw:
+        # Escaped backslashes pair up left to right, as a JSON reader pairs them; what is left
+        # of an escaped quote is then `\"`. Neither can end a string, so both go.
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Between an even and the next odd quote is a string; an odd count leaves the tail inside one.
+    return b"".join(raw.split(b'"')[::2])
+
+
 def nesting_depth(raw: bytes) -> int:
     """Deepest nesting of arrays and objects, found without parsing (strings are skipped)."""
-    skeleton = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    skeleton = outside_strings(raw).translate(None, _NOT_BRACKETS)
     # Openers become +1 and closers -1 (signed bytes); the running sum is the depth.
     steps = array("b", skeleton.translate(_DEPTH_STEPS))
     return max(0, max(accumulate(steps), default=0))
@@ -105,17 +114,29 @@ def load_json(raw: bytes, max_depth: int) -> Any:
 def json_size(value: Any) -> int:
     """UTF-8 bytes of `value` as `json.dumps(value, ensure_ascii=False)` writes it.
 
+    Known shortcoming: a float below 1e-4 is written by orjson as `1.5e-7` or `0.00001` where the
+    stdlib writes `1.5e-07` or `1e-05`, so each one can be off by a few bytes; exact would need a
+    pass over every number written with an exponent or leading zeros.
+    """
+    return measure_json(value)[0]
+
+
+def measure_json(value: Any) -> tuple[int, bytes]:
+    """`json_size(value)` and the compact JSON it was measured from (b"" when orjson cannot
+    write `value`, which is then measured by the stdlib).
+
     orjson writes the same text without the space after each `,` and `:`; counting those outside
     strings gives the stdlib's size at a fraction of the cost.
     """
     try:
         compact = orjson.dumps(value)
     except orjson.JSONEncodeError:
-        # orjson stops at 255 levels; the stdlib goes deeper (and raises RecursionError past it).
+        # orjson stops at 255 levels and at 64-bit integers; the stdlib goes on (and raises
+        # RecursionError past its own depth limit).
         text = json.dumps(value, ensure_ascii=False)
-        return len(text.encode("utf-8", "surrogatepass"))
-    structure = _STRING.sub(b"", compact)
-    return len(compact) + structure.count(b",") + structure.count(b":")
+        return len(text.encode("utf-8", "surrogatepass")), b""
+    structure = outside_strings(compact)
+    return len(compact) + structure.count(b",") + structure.count(b":"), compact
 
 
 def read_json(

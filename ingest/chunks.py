@@ -34,7 +34,8 @@ def is_fragment(event: Any) -> bool:
     return isinstance(event, dict) and ("chunk_id" in event or event.get("kind") == "chunk")
 
 
-def _part(fragment: dict[str, Any]) -> tuple[str, int, int, str] | None:
+def fragment_part(fragment: dict[str, Any]) -> tuple[str, int, int, str] | None:
+    """(chunk id, index, count, data) of a well-formed fragment, else None."""
     chunk_id = fragment.get("chunk_id", fragment.get("id"))
     index = fragment.get("chunk_index", fragment.get("index"))
     count = fragment.get("chunk_count", fragment.get("count", fragment.get("total")))
@@ -53,8 +54,8 @@ def _part(fragment: dict[str, Any]) -> tuple[str, int, int, str] | None:
 def reassemble(fragments: list[tuple[int, dict[str, Any]]], max_depth: int) -> Reassembled:
     """Join fragments (given with their batch index) into events; incomplete sets are pending.
 
-    Fragments of one set may come in several batches: whoever keeps the pending ones (the
-    worker, per window and `chunk_id`) calls this again with all of them.
+    Fragments of one set may come in several batches: `ingest.chunk_store` keeps the pending
+    ones in Redis (per site, session, window and `chunk_id`) and calls this again with all of them.
     """
     result = Reassembled()
     sets: dict[str, dict[int, tuple[int, str]]] = {}
@@ -62,7 +63,7 @@ def reassemble(fragments: list[tuple[int, dict[str, Any]]], max_depth: int) -> R
 
     originals: dict[int, dict[str, Any]] = dict(fragments)
     for position, fragment in fragments:
-        part = _part(fragment)
+        part = fragment_part(fragment)
         if part is None:
             result.problems.append((position, "invalid_chunk"))
             continue

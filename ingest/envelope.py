@@ -18,9 +18,10 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from ingest import native, rrweb
-from ingest.body import json_size, read_json
-from ingest.chunks import is_fragment, reassemble
+from ingest.body import measure_json, read_json
+from ingest.chunks import Reassembled, is_fragment, reassemble
 from ingest.errors import InvalidBatch
+from ingest.numbers import may_hold_wide_int, wide_int_path
 
 FORMATS = ("rrweb", "native")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -158,45 +159,66 @@ def _batch_header(envelope: dict[str, Any], query: Mapping[str, str], events: li
 
 def _fill_events(batch: Batch, events: list[Any], limits: Limits) -> None:
     """Size-check, reassemble and validate events, keeping the good ones in arrival order."""
-    sizes = [_json_bytes(e) for e in events]
-    # The size of the events array as JSON with default separators: items plus ", " and "[]".
-    batch.size_bytes = sum(sizes) + 2 + 2 * max(len(events) - 1, 0)
+    # One measure of the whole array; events are measured one by one only when one could be
+    # over its own limit, which is rare.
+    batch.size_bytes, compact = _measure(events)
     if batch.size_bytes > limits.max_batch_bytes:
         raise InvalidBatch(413, "events", "batch too large")
+    sizes = [_json_bytes(e) for e in events] if batch.size_bytes > limits.max_event_bytes else None
 
     candidates: list[tuple[int, Any]] = []
     fragments: list[tuple[int, dict[str, Any]]] = []
     for index, event in enumerate(events):
         if is_fragment(event):
             fragments.append((index, event))
-        elif sizes[index] > limits.max_event_bytes:
+        elif sizes is not None and sizes[index] > limits.max_event_bytes:
             _too_large(batch, index, sizes[index])
         else:
             candidates.append((index, event))
 
     if fragments:
-        candidates.extend(_reassembled(batch, fragments, limits))
+        joined = reassemble(fragments, limits.max_depth)
+        candidates.extend(_joined_events(batch, joined, limits))
+        batch.fragments = joined.pending
+        if joined.incomplete_sets:
+            batch.warnings.append({"code": "chunk_incomplete", "count": joined.incomplete_sets})
 
-    validate = native.validate_event if batch.format == "native" else rrweb.validate_event
-    for index, event in sorted(candidates, key=lambda item: item[0]):
-        problem = validate(event)
-        if problem is None:
-            batch.events.append(event)
-            batch.indexes.append(index)
-        else:
-            batch.rejected.append({"index": index, "field": problem[0], "reason": problem[1]})
-    batch.rejected.sort(key=lambda r: r["index"])
+    check_ints = bool(fragments) or not compact or may_hold_wide_int(compact)
+    _keep_valid(batch, candidates, check_ints)
 
     if events and not batch.events and not batch.fragments:
         too_large = all(r["reason"] == "event_too_large" for r in batch.rejected)
         raise InvalidBatch(413 if too_large else 400, "events", "no acceptable event")
 
 
-def _reassembled(
-    batch: Batch, fragments: list[tuple[int, dict[str, Any]]], limits: Limits
-) -> list[tuple[int, Any]]:
-    """Events rebuilt from complete fragment sets; unusable fragments are rejected."""
-    joined = reassemble(fragments, limits.max_depth)
+def add_reassembled(batch: Batch, joined: Reassembled, limits: Limits) -> None:
+    """Add events rebuilt from fragments that earlier batches brought too (see chunk_store.py),
+    validated like the rest, at the index of this batch's first fragment of each set."""
+    _keep_valid(batch, _joined_events(batch, joined, limits), check_ints=True)
+
+
+def _keep_valid(batch: Batch, candidates: list[tuple[int, Any]], check_ints: bool) -> None:
+    """Validate (index, event) pairs; keep the good ones among the batch's events, by index."""
+    validate = native.validate_event if batch.format == "native" else rrweb.validate_event
+    kept = list(zip(batch.indexes, batch.events, strict=True))
+    for index, event in candidates:
+        problem = validate(event)
+        if problem is None and check_ints:
+            # BSON holds 64-bit integers at most: a wider one would fail the worker every time.
+            wide = wide_int_path(event)
+            problem = None if wide is None else (wide, "integer_out_of_range")
+        if problem is None:
+            kept.append((index, event))
+        else:
+            batch.rejected.append({"index": index, "field": problem[0], "reason": problem[1]})
+    kept.sort(key=lambda item: item[0])
+    batch.indexes = [index for index, _ in kept]
+    batch.events = [event for _, event in kept]
+    batch.rejected.sort(key=lambda r: r["index"])
+
+
+def _joined_events(batch: Batch, joined: Reassembled, limits: Limits) -> list[tuple[int, Any]]:
+    """Reassembled events within the event limit; unusable fragments are rejected."""
     events: list[tuple[int, Any]] = []
     for index, event in joined.events:
         size = _json_bytes(event)
@@ -206,9 +228,6 @@ def _reassembled(
             events.append((index, event))
     for index, reason in joined.problems:
         batch.rejected.append({"index": index, "field": "event", "reason": reason})
-    batch.fragments = joined.pending
-    if joined.incomplete_sets:
-        batch.warnings.append({"code": "chunk_incomplete", "count": joined.incomplete_sets})
     return events
 
 
@@ -218,9 +237,13 @@ def _too_large(batch: Batch, index: int, size: int) -> None:
 
 
 def _json_bytes(value: Any) -> int:
+    return _measure(value)[0]
+
+
+def _measure(value: Any) -> tuple[int, bytes]:
     # `json.dumps(value, ensure_ascii=False)` in UTF-8 is the documented size basis.
     try:
-        return json_size(value)
+        return measure_json(value)
     except RecursionError as err:
         raise InvalidBatch(400, "body", "nesting too deep") from err
 

@@ -6,8 +6,14 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+import orjson
 import strawberry
+from cross_web import HTTPException
+from pymongo.errors import PyMongoError
+from redis.asyncio import Redis
 from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -22,15 +28,17 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import Info
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.auth import KeyCache, Role
-from api.errors import StuckpointError
+from api.auth import KeyCache, Principal, Role, authenticate
+from api.bodylimit import refusal
+from api.errors import InvalidInput, StuckpointError
+from api.ratelimit import RateLimiter
 from api.settings import Settings
 from schema.admin import AdminMutations, AdminQueries
 from schema.audit import AuditQueries
 from schema.context import Context, IsAnalyst
 from schema.detectors import DetectorMutations, DetectorQueries
 from schema.erasure import ErasureMutations
-from schema.limits import CostLimiter, ErrorPolicy, StuckpointSchema
+from schema.limits import CostLimiter, ErrorPolicy, StuckpointSchema, check_request_body
 from schema.pages import PageQueries
 from schema.sessions import SessionQueries
 from schema.shortlist import ShortlistQueries
@@ -56,6 +64,9 @@ API_VERSION = "0.1.0"
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 10
+PRINCIPAL_SCOPE_KEY = "stuckpoint.principal"
+# Codes for the HTTP errors Strawberry raises before an operation runs (it has no code of its own).
+HTTP_ERROR_CODES = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed"}
 
 
 @strawberry.type
@@ -103,9 +114,16 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 
 
 class StuckpointGraphQL(GraphQL[Context, None]):
-    """The ASGI view: HTTP POST/GET and graphql-transport-ws on the same path."""
+    """The ASGI view: HTTP POST/GET and graphql-transport-ws on the same path.
 
-    def __init__(self, schema: strawberry.Schema, settings: Settings, store: Store) -> None:
+    Over HTTP every request is rate limited per API key (per client address without a valid
+    key), and every refusal before an operation runs is a JSON body
+    ``{"error": code, "message": ..., "field": ...}``, never a 500 or plain text.
+    """
+
+    def __init__(
+        self, schema: strawberry.Schema, settings: Settings, store: Store, redis: Redis | None
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -116,7 +134,62 @@ class StuckpointGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.store = store
+        self.redis = redis
         self.key_cache = KeyCache()
+        self.site_cache = KeyCache()
+        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            scope[PRINCIPAL_SCOPE_KEY] = await self._rate_limited(request)
+            response = await self.run(request)
+        except StuckpointError as err:
+            retry = getattr(err, "retry_after_s", None)
+            headers = {"Retry-After": str(retry)} if retry else None
+            body = refusal(err.code, err.message, err.field)
+            response = JSONResponse(body, status_code=err.status, headers=headers)
+        except HTTPException as err:
+            code = HTTP_ERROR_CODES.get(err.status_code, "invalid_input")
+            response = JSONResponse(refusal(code, err.reason), status_code=err.status_code)
+        await response(scope, receive, send)
+
+    async def _rate_limited(self, request: Request) -> Principal | None:
+        """Take one request from the caller's allowance; the caller's principal, if any."""
+        try:
+            principal = await authenticate(
+                self.store, request.headers.get("authorization"), self.key_cache
+            )
+        except (StuckpointError, PyMongoError):
+            # No valid key (or no store to check it): the resolvers answer with the reason.
+            principal = None
+        client = request.client.host if request.client else "unknown"
+        self.rate_limiter.check(f"key:{principal.key_id}" if principal else f"addr:{client}")
+        return principal
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON of a WebSocket message (and of bodies, via ``parse_json``).
+
+        orjson stops at 1,024 levels with a ``JSONDecodeError`` (a subclass of the standard
+        one), which the protocol handler answers by closing with 4400; the standard library's
+        parser ran into a ``RecursionError`` that dropped the connection without a close code.
+        """
+        return orjson.loads(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Parse and check an HTTP body: one JSON object, not too deep, no NUL, a bounded query."""
+        try:
+            decoded = self.decode_json(data)
+        except orjson.JSONDecodeError as err:
+            # Also bytes that are not UTF-8, and nesting past orjson's own limit. The position
+            # only: orjson's message may grow to quote the input one day.
+            where = f"line {err.lineno} column {err.colno}"
+            raise InvalidInput(f"the body is not JSON in UTF-8 (at {where})", field="body") from err
+        check_request_body(decoded)
+        return decoded
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(
@@ -124,6 +197,9 @@ class StuckpointGraphQL(GraphQL[Context, None]):
             settings=self.settings,
             authorization=request.headers.get("authorization"),
             key_cache=self.key_cache,
+            site_cache=self.site_cache,
+            redis=self.redis,
+            _principal=request.scope.get(PRINCIPAL_SCOPE_KEY),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -136,5 +212,5 @@ class StuckpointGraphQL(GraphQL[Context, None]):
         return UNSET
 
 
-def graphql_app(settings: Settings, store: Store) -> StuckpointGraphQL:
-    return StuckpointGraphQL(build_schema(settings), settings, store)
+def graphql_app(settings: Settings, store: Store, redis: Redis | None = None) -> StuckpointGraphQL:
+    return StuckpointGraphQL(build_schema(settings), settings, store, redis)

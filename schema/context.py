@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.asyncio import Redis
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from api.auth import KeyCache, Principal, Role, authenticate
-from api.errors import Forbidden
+from api.errors import Forbidden, NotFound, Unavailable
 from api.settings import Settings
 from schema.loaders import Loaders
 from storage.mongo import Store
@@ -23,6 +24,10 @@ class Context:
     settings: Settings
     authorization: str | None
     key_cache: KeyCache
+    # Site ids known to exist, shared by the requests of one server (entries live 30 s).
+    site_cache: KeyCache = field(default_factory=KeyCache)
+    # The queue: erasure marks sessions erased and aggregates dirty there.
+    redis: Redis | None = None
     # Set by the graphql-transport-ws handler from the connection_init payload.
     connection_params: dict[str, Any] | None = None
     _principal: Principal | None = None
@@ -54,19 +59,35 @@ class Context:
         return principal
 
     async def site_filter(self, site_id: str | None) -> dict[str, Any]:
-        """The ``site_id`` condition this principal may query, narrowed to ``site_id``."""
+        """The ``site_id`` condition this principal may query, narrowed to ``site_id``.
+
+        A ``site_id`` this key may not see is ``Forbidden``; one that does not exist is
+        ``NotFound`` rather than an empty answer that looks like a quiet site.
+        """
         principal = await self.principal()
         if site_id is not None:
-            if not principal.sees_site(site_id):
-                raise Forbidden("this API key may not read that site", field="siteId")
+            await self.require_site(site_id)
             return {"site_id": site_id}
         if principal.site_ids is None:
             return {}
         return {"site_id": {"$in": sorted(principal.site_ids)}}
 
-    async def require_site(self, site_id: str) -> None:
-        """Raise ``Forbidden`` unless this principal may see ``site_id``."""
-        await self.site_filter(site_id)
+    async def require_site(self, site_id: str, *, must_exist: bool = True) -> None:
+        """Raise ``Forbidden`` unless this principal may see ``site_id``, ``NotFound`` unless
+        the site exists (when ``must_exist``)."""
+        principal = await self.principal()
+        if not principal.sees_site(site_id):
+            raise Forbidden("this API key may not read that site", field="siteId")
+        if must_exist and self.site_cache.get(site_id) is None:
+            if await self.store.sites.find_one({"_id": site_id}, {"_id": 1}) is None:
+                raise NotFound("no such site", field="siteId")
+            self.site_cache.put(site_id, True)
+
+    def queue(self) -> Redis:
+        """The queue connection, or ``Unavailable`` where this server was given none."""
+        if self.redis is None:
+            raise Unavailable("this server has no queue connection")
+        return self.redis
 
     async def sees(self, doc: dict[str, Any] | None) -> bool:
         """Whether a stored document with a ``site_id`` is visible to this principal."""

@@ -1,11 +1,13 @@
-"""Safety for the GraphQL API: a cost limit on list sizes, error masking with our error codes,
-and logging each unexpected error once without values."""
+"""Safety for the GraphQL API: checks of the request body, a cost limit on list sizes, error
+masking with our error codes, messages that never quote a submitted value, and logging each
+unexpected error once without values."""
 
 from __future__ import annotations
 
 import logging
+import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import strawberry
@@ -29,8 +31,10 @@ from graphql import (
 from graphql.type import get_named_type
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionResult as StrawberryResult
+from strawberry.types.graphql import OperationType
 
-from api.errors import StuckpointError
+from api.errors import InvalidInput, StuckpointError
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +44,73 @@ around it. A list's size is its ``first``/``perGroup`` argument, or ``UNSIZED_LI
 UNSIZED_LIST = 10
 SIZE_ARGUMENTS = ("first", "perGroup")
 MAX_FRAGMENT_DEPTH = 20
+MAX_JSON_DEPTH = 64
+"""Nesting of the request body, variables included (api.bodylimit refuses deeper bodies too)."""
+MAX_QUERY_CHARS = 100_000
+"""A document's length; the token limit bounds its tokens, this bounds one huge token."""
+
+# graphql-core quotes the offending value after these words ("ID cannot represent value: ...",
+# "found: ...") and after a literal token's kind ("found String 'text'"). Messages are cut there.
+_VALUE_AT_RE = re.compile(
+    r"(?P<keep>\b(?:value|found)):(?: |$)|(?P<token> (?:String|BlockString|Int|Float)) '"
+)
+# "Variable '$id' has invalid value.path: <what is wrong with it>": the rest is a message.
+_INVALID_AT_RE = re.compile(r"\bhas invalid value(?:\.[_A-Za-z]\w*|\[\d+\])*: ")
+# A quoted GraphQL name or type reference ('$id', 'Int!', 'Query.pages(range:)', '[String!]').
+_QUOTED_NAME_RE = re.compile(
+    r"'\[*\$?[_A-Za-z]\w*(?:\.[_A-Za-z]\w*)?(?:\([_A-Za-z]\w*:\))?!?\]*!?'"
+)
+
+
+def public_message(message: str) -> str:
+    """A graphql-core message without the submitted values it quotes; names and types stay."""
+    invalid = _INVALID_AT_RE.search(message)
+    if invalid is not None:
+        return message[: invalid.end()] + public_message(message[invalid.end() :])
+    cut = _VALUE_AT_RE.search(message)
+    if cut is not None:
+        message = message[: cut.start()] + (cut.group("keep") or cut.group("token")) + "."
+    # Whatever quote is left that is not around a name starts a value: cut there.
+    names_hidden = _QUOTED_NAME_RE.sub(lambda m: "_" * len(m.group()), message)
+    stray = re.search(r"['\"]", names_hidden)
+    if stray is not None:
+        message = message[: stray.start()].rstrip(" ,;:") + "."
+    return message
+
+
+def _json_depth_and_nul(data: object) -> tuple[int, bool]:
+    """The nesting depth of decoded JSON and whether any key or string holds a NUL."""
+    deepest, nul = 0, False
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            deepest = max(deepest, depth)
+            nul = nul or any("\x00" in key for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            deepest = max(deepest, depth)
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            nul = nul or "\x00" in value
+    return deepest, nul
+
+
+def check_request_body(data: object) -> None:
+    """Raise ``InvalidInput`` unless ``data`` is one GraphQL request this API takes."""
+    if isinstance(data, list):
+        message = "send one operation as a JSON object; batches are not supported"
+        raise InvalidInput(message, field="body")
+    if not isinstance(data, dict):
+        raise InvalidInput("the body must be a JSON object with a `query`", field="body")
+    depth, nul = _json_depth_and_nul(data)
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidInput(f"JSON nested deeper than {MAX_JSON_DEPTH}", field="body")
+    if nul:
+        raise InvalidInput("the body holds a NUL character (U+0000)", field="body")
+    query = data.get("query")
+    if isinstance(query, str) and len(query) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"query is longer than {MAX_QUERY_CHARS} characters", field="query")
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -57,7 +128,32 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 class StuckpointSchema(strawberry.Schema):
-    """Logs each unexpected error once, by type and stack, never with its message or values."""
+    """Logs each unexpected error once, by type and stack, never with its message or values.
+
+    ``execute`` never runs subscriptions: they stream over graphql-transport-ws. Over HTTP one
+    would end in an internal error; refused, it is a 400 naming the operation type.
+    """
+
+    async def execute(  # noqa: PLR0917 - the signature of strawberry.Schema.execute
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> StrawberryResult:
+        allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed - {OperationType.SUBSCRIPTION},
+            operation_extensions,
+        )
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -75,7 +171,8 @@ class StuckpointSchema(strawberry.Schema):
 
 
 class ErrorPolicy(MaskErrors):
-    """Masks unexpected errors; gives ours their ``code`` (and ``field``) in ``extensions``."""
+    """Masks unexpected errors; gives ours their ``code`` (and ``field``) in ``extensions``;
+    cuts submitted values out of the rest (syntax, validation and coercion errors)."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
@@ -90,6 +187,8 @@ class ErrorPolicy(MaskErrors):
             elif isinstance(original, StuckpointError):
                 extra = {"field": original.field} if original.field else {}
                 error.extensions = {**(error.extensions or {}), "code": original.code, **extra}
+            else:
+                error.message = public_message(error.message)
             processed.append(error)
         return processed
 

@@ -18,6 +18,7 @@ from api.errors import InvalidInput
 from schema.context import Context
 from schema.pagination import and_all
 from schema.types import DateRange, SignalCount, signal_counts
+from signals.aggregates import HOUR_MS, hour_counts
 from signals.model import SIGNAL_KINDS
 
 MAX_HOURLY_DAYS = 7
@@ -139,10 +140,37 @@ def sort_key(order: PageOrder, signal_kind: str | None) -> Any:
     return lambda m: getattr(m, order.value)
 
 
+async def site_per_day(
+    context: Context, site_id: str, date_range: DateRange, field: str
+) -> dict[str, Any] | None:
+    """Day -> the site's per-day ``field`` (``schema.loaders``) over the range; None when the
+    site's days were never aggregated."""
+    first, last = date_range.checked()
+    return await context.loaders.per_day(f"{site_id}|days", field, first, last)
+
+
+async def page_per_day(
+    context: Context, site_id: str, template: str, date_range: DateRange
+) -> dict[str, Any] | None:
+    """Day -> one template's detail (elements, heatmaps, hours) over the range; None when the
+    site's days were never aggregated."""
+    first, last = date_range.checked()
+    found = await context.loaders.per_day(f"{site_id}|page|{template}", "days", first, last)
+    if found is None:
+        # A template without any day aggregated, or a site never aggregated (None).
+        return None if await context.loaders.site_days(site_id) is None else {}
+    return {day: value[0] for day, value in found.items()}
+
+
 async def aggregate_docs(
     context: Context, site_id: str, date_range: DateRange, extra: dict[str, Any]
 ) -> list[dict[str, Any]]:
+    """The site's daily rows per (template, department) over the range, matching ``extra``."""
     await context.require_site(site_id)
+    per_day = await site_per_day(context, site_id, date_range, "pages")
+    if per_day is not None:
+        rows = [row for day_rows in per_day.values() for row in day_rows]
+        return [r for r in rows if all(r.get(k) == v for k, v in extra.items())]
     query = and_all({"site_id": site_id}, date_range.condition(), extra)
     return await context.store.aggregates.find(query, projection=AGGREGATE_FIELDS).to_list(None)
 
@@ -201,43 +229,43 @@ async def hourly_series(
     context: Context, site_id: str, date_range: DateRange, template: str | None
 ) -> list[MetricPoint]:
     await context.require_site(site_id)
+    date_range.checked(max_days=MAX_HOURLY_DAYS)
+    if template is None:
+        per_day = await site_per_day(context, site_id, date_range, "hours")
+    else:
+        details = await page_per_day(context, site_id, template, date_range)
+        per_day = None if details is None else {d: v["hours"] for d, v in details.items()}
+    if per_day is None:
+        rows = await hourly_rows_from_page_views(context, site_id, date_range, template)
+    else:
+        rows = [row for day_rows in per_day.values() for row in day_rows]
+    by_hour = {int(r[0]): r for r in rows}
+
+    first = datetime.combine(date_range.from_, datetime.min.time(), tzinfo=UTC)
+    points = []
+    for i in range(len(date_range.days()) * 24):
+        start = first + timedelta(hours=i)
+        _, views, frustrated, sessions, kinds = by_hour.get(
+            int(start.timestamp() * 1000) // HOUR_MS, [0, 0, 0, 0, {}]
+        )
+        points.append(_point(start, sessions, views, frustrated, Counter(kinds)))
+    return points
+
+
+async def hourly_rows_from_page_views(
+    context: Context, site_id: str, date_range: DateRange, template: str | None
+) -> list[list[Any]]:
+    """``signals.aggregates.hour_counts`` rows counted from the stored page views."""
     query = and_all(
         {"site_id": site_id},
         date_range.condition(max_days=MAX_HOURLY_DAYS),
         {"template": template} if template is not None else {},
     )
     docs = await context.store.page_views.find(
-        query, projection={"started_at": 1, "session_id": 1, "signal_counts": 1}
+        query,
+        projection={"started_at": 1, "session_id": 1, "signal_counts": 1, "template": 1},
     ).to_list(None)
-    hour_ms = 3_600_000
-    views: Counter[int] = Counter()
-    frustrated: Counter[int] = Counter()
-    sessions: dict[int, set[str]] = {}
-    kinds: dict[int, Counter[str]] = {}
-    for doc in docs:
-        hour = int(doc["started_at"]) // hour_ms
-        counts = doc.get("signal_counts") or {}
-        views[hour] += 1
-        frustrated[hour] += 1 if any(counts.values()) else 0
-        sessions.setdefault(hour, set()).add(doc["session_id"])
-        kinds.setdefault(hour, Counter()).update(counts)
-
-    first = datetime.combine(date_range.from_, datetime.min.time(), tzinfo=UTC)
-    hours = len(date_range.days()) * 24
-    points = []
-    for i in range(hours):
-        start = first + timedelta(hours=i)
-        hour = int(start.timestamp() * 1000) // hour_ms
-        points.append(
-            _point(
-                start,
-                len(sessions.get(hour, ())),
-                views[hour],
-                frustrated[hour],
-                kinds.get(hour, Counter()),
-            )
-        )
-    return points
+    return hour_counts(docs).get(template or "", [])
 
 
 async def series(

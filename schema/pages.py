@@ -18,6 +18,7 @@ from schema.metrics import (
     PageOrder,
     aggregate_docs,
     page_metrics,
+    page_per_day,
     series,
     sort_key,
 )
@@ -101,23 +102,17 @@ class PageDetail:
         self, info: Info[Context, Any], kind: str | None = None, first: int = 10
     ) -> list[ElementMetric]:
         check_limit(first, MAX_ELEMENTS, "first")
-        match = and_all(
-            self._where(),
-            {"kind": checked_kinds([kind])[0]} if kind else {},
-            {"false_positive": {"$ne": True}},
-            {"target.selector": {"$exists": True}},
-        )
-        group = {"kind": "$kind", "selector": "$target.selector", "text": "$target.text"}
-        cursor = await info.context.store.signals.aggregate(
-            [{"$match": match}, {"$group": {"_id": group, "n": {"$sum": 1}}}]
-        )
+        wanted = checked_kinds([kind])[0] if kind else None
+        rows = await self._details(info, "elements")
+        if rows is None:
+            rows = await self._elements_from_signals(info, wanted)
         # One row per (kind, selector), labelled with the text seen most often.
         counts: Counter[tuple[str, str]] = Counter()
         texts: dict[tuple[str, str], Counter[str]] = {}
-        for row in await cursor.to_list(None):
-            key = (row["_id"]["kind"], row["_id"]["selector"])
-            counts[key] += row["n"]
-            texts.setdefault(key, Counter())[row["_id"].get("text") or ""] += row["n"]
+        for kind_, selector, text, n in rows:
+            if wanted is None or kind_ == wanted:
+                counts[(kind_, selector)] += n
+                texts.setdefault((kind_, selector), Counter())[text or ""] += n
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:first]
         return [
             ElementMetric(
@@ -129,12 +124,49 @@ class PageDetail:
             for (kind_, selector), n in ranked
         ]
 
+    async def _details(self, info: Info[Context, Any], part: str) -> list[Any] | None:
+        """This template's ``part`` of the day detail documents, day by day; None when the
+        site's days were never aggregated."""
+        per_day = await page_per_day(info.context, self.site_id, self.template, self.range)
+        if per_day is None:
+            return None
+        found = [per_day[day][part] for day in sorted(per_day)]
+        if part == "heatmaps":
+            return found
+        return [row for rows in found for row in rows]
+
+    async def _elements_from_signals(
+        self, info: Info[Context, Any], kind: str | None
+    ) -> list[list[Any]]:
+        match = and_all(
+            self._where(),
+            {"kind": kind} if kind else {},
+            {"false_positive": {"$ne": True}},
+            {"target.selector": {"$exists": True}},
+        )
+        group = {"kind": "$kind", "selector": "$target.selector", "text": "$target.text"}
+        cursor = await info.context.store.signals.aggregate(
+            [{"$match": match}, {"$group": {"_id": group, "n": {"$sum": 1}}}]
+        )
+        return [
+            [r["_id"]["kind"], r["_id"]["selector"], r["_id"].get("text"), r["n"]]
+            for r in await cursor.to_list(None)
+        ]
+
     @strawberry.field(description="Click heatmap over the range for one viewport class.")
     async def heatmap(self, info: Info[Context, Any], viewport_class: str = "desktop") -> Heatmap:
         if viewport_class not in VIEWPORT_CLASSES:
             raise InvalidInput(
                 f"viewportClass is one of {', '.join(VIEWPORT_CLASSES)}", field="viewportClass"
             )
+        per_day = await self._details(info, "heatmaps")
+        if per_day is not None:
+            docs = [
+                {"bin_px": found[0], "bins": found[1]}
+                for heatmaps in per_day
+                if (found := heatmaps.get(viewport_class))
+            ]
+            return summed_heatmap(docs, viewport_class)
         docs = (
             await info.context.store.heatmaps.find(
                 and_all(self._where(), {"viewport_class": viewport_class}),

@@ -84,6 +84,25 @@ def sorted_after(field: str, cursor: str | None, descending: bool = True) -> dic
     return {"$or": branches}
 
 
+def keyset_key(field: str, doc: dict[str, Any]) -> tuple[bool, Any, str]:
+    """The ``(field, _id)`` ordering as a Python sort key; documents without the field sort
+    lowest, so they come last in a descending order, as in the store."""
+    value = doc.get(field)
+    return (value is not None, 0 if value is None else value, doc["_id"])
+
+
+def after_key(field: str, cursor: str | None) -> tuple[bool, Any, str] | None:
+    """The ``keyset_key`` of the document a ``cursor_for`` cursor points at."""
+    if cursor is None:
+        return None
+    name, value, doc_id = decode_cursor(cursor, 3)
+    if name != field or not isinstance(doc_id, str):
+        raise InvalidInput("this cursor belongs to another ordering", field="after")
+    if value is not None and not isinstance(value, int | float | str):
+        raise InvalidInput("malformed cursor", field="after")
+    return keyset_key(field, {field: value, "_id": doc_id})
+
+
 def cursor_for(field: str, doc: dict[str, Any]) -> str:
     return encode_cursor([field, doc.get(field), doc["_id"]])
 

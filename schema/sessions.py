@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 from datetime import datetime
 from enum import Enum
@@ -13,7 +14,14 @@ from strawberry.types import Info
 
 from api.errors import InvalidInput
 from schema.context import Context, IsAnalyst
-from schema.pagination import Connection, and_all, page_of, sorted_after
+from schema.pagination import (
+    Connection,
+    after_key,
+    and_all,
+    keyset_key,
+    page_of,
+    sorted_after,
+)
 from schema.types import (
     DateRange,
     Event,
@@ -34,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 MAX_EVENTS = 5000
 MAX_REPLAY_CHUNKS = 500
+DAYS_PER_READ = 4
+"""Session index days read at once while looking for the newest sessions."""
 MAX_PAGE_FILTER_SESSIONS = 20_000
 """A page or department filter first finds the matching session ids; beyond this many, the
 caller is asked to narrow the range. Missing: session documents listing their templates and
@@ -72,6 +82,49 @@ class ReplayChunk:
     events: JSON
 
 
+@strawberry.type(description="A feature that makes a page view unusual for its page.")
+class UnusualFeature:
+    feature: str = strawberry.field(description="Such as clicks, errors, duration_s.")
+    value: float
+    typical: float = strawberry.field(description="The median over the page's page views.")
+    percentile: float = strawberry.field(description="Share of the page's page views below.")
+
+
+@strawberry.type(description="How unusual the session is for its page: its score's unusual part.")
+class SessionUnusualness:
+    value: float = strawberry.field(description="0 (ordinary) to 1; the score adds 3 times this.")
+    rank: float = strawberry.field(description="Share of the page's page views less unusual.")
+    page_view_id: str
+    template: str
+    model: str = strawberry.field(description="The page template rated by, or * for the site.")
+    reason: str
+    features: list[UnusualFeature]
+
+    @classmethod
+    def from_doc(cls, doc: Any) -> SessionUnusualness | None:
+        """From `score_breakdown.unusual`; None when the session was not rated."""
+        if not isinstance(doc, dict):
+            return None
+        return cls(
+            value=float(doc.get("value", 0.0)),
+            rank=float(doc.get("rank", 0.0)),
+            page_view_id=str(doc.get("page_view_id", "")),
+            template=str(doc.get("template", "")),
+            model=str(doc.get("model", "")),
+            reason=str(doc.get("reason", "")),
+            features=[
+                UnusualFeature(
+                    feature=str(f.get("feature", "")),
+                    value=float(f.get("value", 0.0)),
+                    typical=float(f.get("typical", 0.0)),
+                    percentile=float(f.get("percentile", 0.0)),
+                )
+                for f in doc.get("features") or []
+                if isinstance(f, dict)
+            ],
+        )
+
+
 @strawberry.type(description="A resident's visit to one site, possibly across several tabs.")
 class Session:
     id: strawberry.ID
@@ -87,6 +140,7 @@ class Session:
     os: str | None
     score: float | None
     score_breakdown: JSON
+    unusual: SessionUnusualness | None
     signal_counts: list[SignalCount]
     has_response: bool
 
@@ -107,6 +161,7 @@ class Session:
             os=doc.get("os"),
             score=float(score) if score is not None else None,
             score_breakdown=json_value(doc.get("score_breakdown") or {}),
+            unusual=SessionUnusualness.from_doc((doc.get("score_breakdown") or {}).get("unusual")),
             signal_counts=signal_counts(doc.get("signal_counts")),
             has_response=bool(doc.get("has_response", False)),
         )
@@ -240,6 +295,87 @@ async def session_condition(
     return and_all(*parts)
 
 
+async def sessions_from_store(
+    context: Context,
+    site_id: str | None,
+    f: SessionFilter | None,
+    field: str,
+    first: int,
+    after: str | None,
+) -> list[dict[str, Any]]:
+    """A page of session documents read from ``sessions`` (a site never aggregated yet)."""
+    query = and_all(await session_condition(context, site_id, f), sorted_after(field, after))
+    return (
+        await context.store.sessions.find(query)
+        .sort([(field, -1), ("_id", -1)])
+        .limit(first + 1)
+        .to_list(None)
+    )
+
+
+async def index_entries(
+    context: Context,
+    site_id: str | None,
+    f: SessionFilter | None,
+    field: str = "started_at",
+    after: tuple[bool, Any, str] | None = None,
+    newest: int | None = None,
+) -> list[dict[str, Any]] | None:
+    """The session index entries in scope that meet the filter and sort (by ``field``) after
+    the ``after`` key; None when a site in scope has no dashboard documents yet (the caller
+    then reads the stored sessions). With ``newest`` and ordering by ``started_at``, days are
+    read newest first until that many entries were found: a day's sessions all start after the
+    sessions of the days before it.
+    """
+    newest = newest if field == "started_at" else None
+    f = f or SessionFilter()
+    scope = await context.site_filter(site_id)
+    if site_id is not None or scope:
+        site_ids = [site_id] if site_id is not None else scope["site_id"]["$in"]
+    else:
+        sites = await context.store.sites.find({}, projection={"_id": 1}).to_list(None)
+        site_ids = sorted(str(s["_id"]) for s in sites)
+    first, last = f.range.checked() if f.range is not None else ("", "\uffff")
+    if newest is not None and after is not None and after[0]:
+        last = min(last, ms_to_datetime(after[1]).date().isoformat())  # type: ignore[union-attr]
+    kinds = set(checked_kinds(f.signal_kinds)) if f.signal_kinds else None
+
+    pairs = []
+    for site, days in zip(site_ids, await context.loaders.sites_days(site_ids), strict=True):
+        if days is None:
+            return None
+        pairs += [(day, site) for day in days if first <= day <= last]
+    pairs.sort(reverse=True)
+    step = DAYS_PER_READ if newest is not None else max(len(pairs), 1)
+    found: list[dict[str, Any]] = []
+    for i in range(0, len(pairs), step):
+        doc_ids = [f"{site}|{day}" for day, site in pairs[i : i + step]]
+        await context.loaders.dashboard.load_many(doc_ids)
+        for doc_id in doc_ids:
+            entries = await context.loaders.packed(doc_id, "sessions") or []
+            found += [
+                e
+                for e in entries
+                if _matches(e, f, kinds) and (after is None or keyset_key(field, e) < after)
+            ]
+        if newest is not None and len(found) >= newest:
+            break
+    return found
+
+
+def _matches(entry: dict[str, Any], f: SessionFilter, kinds: set[str] | None) -> bool:
+    counts = entry.get("signal_counts") or {}
+    score = entry.get("score")
+    return (
+        (kinds is None or any(counts.get(k, 0) > 0 for k in kinds))
+        and (f.min_score is None or (score is not None and score >= f.min_score))
+        and (f.has_response is None or bool(entry.get("has_response")) is f.has_response)
+        and (f.device is None or entry.get("device") == f.device)
+        and (f.template is None or f.template in entry.get("templates", ()))
+        and (f.department is None or f.department in entry.get("departments", ()))
+    )
+
+
 @strawberry.type
 class SessionQueries:
     @strawberry.field(permission_classes=[IsAnalyst], description="Sessions, filtered and ordered.")
@@ -254,18 +390,17 @@ class SessionQueries:
     ) -> Connection[Session]:
         check_limit(first, info.context.settings.graphql_max_page_size, "first")
         field = order.value
-        query = and_all(
-            await session_condition(info.context, site_id, filter), sorted_after(field, after)
-        )
-        docs = (
-            await info.context.store.sessions.find(query)
-            .sort([(field, -1), ("_id", -1)])
-            .limit(first + 1)
-            .to_list(None)
-        )
+        loaders = info.context.loaders
+        cursor_key = after_key(field, after)
+        entries = await index_entries(info.context, site_id, filter, field, cursor_key, first + 1)
+        if entries is None:
+            docs = await sessions_from_store(info.context, site_id, filter, field, first, after)
+        else:
+            # Keyset: the entries ordered after the cursor's key, never an offset.
+            docs = heapq.nlargest(first + 1, entries, key=lambda e: keyset_key(field, e))
         for doc in docs:
             # A later lookup of one of these sessions by id needs no query.
-            info.context.loaders.sessions.prime(doc["_id"], doc)
+            loaders.sessions.prime(doc["_id"], loaders.remember(doc))
         edges, page_info = page_of(docs, first, field, Session.from_doc)
         return Connection(edges=edges, page_info=page_info)
 

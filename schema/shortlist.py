@@ -1,20 +1,21 @@
 """The replay shortlist: groups of sessions that struggled the same way, one to watch for each.
 
 Computed on request with ``signals.shortlist.shortlist`` from the highest-scoring sessions of
-the range, their page views and their signals (three store queries). The worker stores no
-shortlist; if it starts to, reading that instead would make this a single query.
+the range (the session index of ``schema.loaders``), their page views and their signals (the
+day bundles). The worker stores no shortlist; if it starts to, reading that would be quicker.
 """
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from schema.context import Context, IsAnalyst
-from schema.pagination import and_all
-from schema.sessions import Session
+from schema.pagination import and_all, keyset_key
+from schema.sessions import Session, SessionFilter, index_entries
 from schema.types import DateRange, check_limit
 from signals.model import PageView, Signal
 from signals.score import Score
@@ -73,6 +74,26 @@ async def summaries(context: Context, sessions: list[dict[str, Any]]) -> list[Se
     ]
 
 
+async def candidate_sessions(
+    context: Context, site_id: str, date_range: DateRange
+) -> list[dict[str, Any]]:
+    """The range's highest-scoring sessions with a score above 0, from the session index (or
+    the stored sessions for a site never aggregated)."""
+    entries = await index_entries(context, site_id, SessionFilter(range=date_range))
+    if entries is None:
+        return (
+            await context.store.sessions.find(
+                and_all({"site_id": site_id}, date_range.condition(), {"score": {"$gt": 0}})
+            )
+            .sort([("score", -1), ("_id", -1)])
+            .limit(MAX_CANDIDATES)
+            .to_list(None)
+        )
+    scored = (e for e in entries if (e.get("score") or 0) > 0)
+    found = heapq.nlargest(MAX_CANDIDATES, scored, key=lambda e: keyset_key("score", e))
+    return [context.loaders.remember(e) for e in found]
+
+
 @strawberry.type
 class ShortlistQueries:
     @strawberry.field(
@@ -91,14 +112,7 @@ class ShortlistQueries:
         check_limit(first, MAX_GROUPS, "first")
         check_limit(per_group, MAX_PER_GROUP, "perGroup")
         await info.context.require_site(site_id)
-        candidates = (
-            await info.context.store.sessions.find(
-                and_all({"site_id": site_id}, range.condition(), {"score": {"$gt": 0}})
-            )
-            .sort([("score", -1), ("_id", -1)])
-            .limit(MAX_CANDIDATES)
-            .to_list(None)
-        )
+        candidates = await candidate_sessions(info.context, site_id, range)
         by_id = {d["_id"]: d for d in candidates}
         groups = shortlist(await summaries(info.context, candidates), limit=first)
         return [

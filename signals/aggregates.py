@@ -6,6 +6,8 @@ worker can recompute a day from stored data and get exactly the same documents.
 
 from __future__ import annotations
 
+import math
+import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ from signals.model import SIGNAL_KINDS, PageView, Signal
 VIEWPORT_BREAKPOINTS_PX = (768, 1024)
 """Widths below the first are mobile, below the second tablet, the rest desktop."""
 HEATMAP_BIN_PX = 40
+# Beyond any real page (browsers cap layout near 2**25 px): such a click is not mapped.
+MAX_PAGE_PX = 2**25
 
 
 @dataclass(frozen=True)
@@ -132,9 +136,12 @@ def _heatmaps(
             kind, data = event.get("kind"), event.get("data") or {}
             x, y = event.get("x"), event.get("y")
             if kind == "scroll" and (data.get("document") or event.get("node") is None):
-                scroll_y = float(data.get("y") or 0.0)
+                scroll_y = _page_px(data.get("y")) or 0.0
             elif kind == "click" and x is not None and y is not None:
-                counts[(int(x // bin_px), int((y + scroll_y) // bin_px))] += 1
+                page_x, page_y = _page_px(x), _page_px(y + scroll_y)
+                # A click off any real page (a forged 1e20 or infinity) is left out of the map.
+                if page_x is not None and page_y is not None:
+                    counts[(int(page_x // bin_px), int(page_y // bin_px))] += 1
 
     return [
         {
@@ -151,9 +158,81 @@ def _heatmaps(
     ]
 
 
+def _page_px(value: Any) -> float | None:
+    """A page coordinate as a float, or None when it is not a number any page could have."""
+    try:
+        px = float(value or 0.0)
+    except (TypeError, ValueError):
+        return None
+    return px if math.isfinite(px) and abs(px) <= MAX_PAGE_PX else None
+
+
 def _load_width(events: Sequence[Any]) -> float | None:
     for event in events:
         width = (event.get("data") or {}).get("width")
         if event.get("kind") == "load" and isinstance(width, (int, float)):
             return float(width)
     return None
+
+
+# The dashboard's per-(site, day) documents. FerretDB v1 on SQLite pushes no filter but `_id`
+# equality down to SQL, so the dashboard reads these few documents by `_id` instead of scanning
+# sessions, page views and signals; their bulky parts are packed lists (see storage.chunks).
+
+VIEW_BUCKETS = 16
+"""A day's page views and signals are split by session id into this many bundles."""
+HOUR_MS = 3_600_000
+SESSION_FIELDS = (
+    "_id", "site_id", "day", "started_at", "ended_at", "event_count", "page_view_count",
+    "window_count", "device", "browser", "os", "score", "score_breakdown", "signal_counts",
+    "has_response",
+)  # fmt: skip
+"""What the GraphQL `Session` type shows; the session index keeps exactly these."""
+
+
+def view_bucket(session_id: str, buckets: int = VIEW_BUCKETS) -> int:
+    """The bundle that holds a session's page views and signals."""
+    return zlib.crc32(session_id.encode()) % buckets
+
+
+def session_entry(session: Mapping[str, Any], views: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A session index entry: the session's shown fields plus what the list filters on."""
+    entry = {k: session[k] for k in SESSION_FIELDS if k in session}
+    entry["templates"] = sorted({v.get("template", "") for v in views})
+    entry["departments"] = sorted({v["department"] for v in views if v.get("department")})
+    return entry
+
+
+def element_counts(signals: Sequence[Mapping[str, Any]]) -> dict[str, list[list[Any]]]:
+    """Per template, ``[kind, selector, text, count]`` of the day's true signals on elements."""
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    for doc in signals:
+        selector = (doc.get("target") or {}).get("selector")
+        if doc.get("false_positive") or selector is None:
+            continue
+        text = (doc.get("target") or {}).get("text") or ""
+        counts[(doc.get("template") or "", doc["kind"], selector, text)] += 1
+    found: dict[str, list[list[Any]]] = {}
+    for (template, kind, selector, text), n in sorted(counts.items()):
+        found.setdefault(template, []).append([kind, selector, text, n])
+    return found
+
+
+def hour_counts(views: Sequence[Mapping[str, Any]]) -> dict[str, list[list[Any]]]:
+    """Per template (and ``""`` for the whole site): ``[hour, views, frustrated, sessions,
+    {kind: n}]`` for every hour with page views; ``hour`` is epoch ms divided by an hour."""
+    cells: dict[tuple[str, int], list[Any]] = {}
+    for view in views:
+        hour = int(view["started_at"]) // HOUR_MS
+        counts = view.get("signal_counts") or {}
+        for template in (view.get("template", ""), ""):
+            cell = cells.setdefault((template, hour), [0, 0, set(), Counter()])
+            cell[0] += 1
+            cell[1] += 1 if any(counts.values()) else 0
+            cell[2].add(view["session_id"])
+            cell[3].update(counts)
+    found: dict[str, list[list[Any]]] = {}
+    for (template, hour), (n, frustrated, sessions, kinds) in sorted(cells.items()):
+        row = [hour, n, frustrated, len(sessions), {k: v for k, v in kinds.items() if v}]
+        found.setdefault(template, []).append(row)
+    return found

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from ingest.model import Event
 from signals.elements import acts_elsewhere, matches_any, opens_native_ui, pressable
+from signals.error_clicks import problems_after_clicks
 from signals.model import DEAD_CLICK, SLOW_CLICK, Signal, SignalFactory
 from signals.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from signals.timeline import Timeline
@@ -28,15 +29,18 @@ def dead_clicks_in(
     next page view, a click less than `dead_click_ms` before `ended_at_ms` (the page view's end)
     is not judged: the session may have gone on elsewhere (a link off the site). Repeated dead
     clicks on one element within `dead_click_ms` of each other make one signal with a count.
+    A click followed by an error or a failed request is an error click and nothing else: the
+    page did answer, with a failure, and one failure should not be counted twice.
     """
     timeline = Timeline(events, left_at_ms)
     factory = SignalFactory(thresholds, page_view_id)
     presses = timeline.of_kind(*PRESS_KINDS)
     signals: list[Signal] = []
     open_dead: tuple[Event, int, int] | None = None  # first click, last click ts, count
+    error_clicks = problems_after_clicks(timeline, thresholds)
 
-    for click in timeline.of_kind("click"):
-        if not _expects_visible_answer(click, thresholds):
+    for index, click in enumerate(timeline.of_kind("click")):
+        if index in error_clicks or not _expects_visible_answer(click, thresholds):
             continue
         ts = int(click["ts"])
         if _answered_instantly(click, _press_ts(presses, ts), timeline, thresholds):

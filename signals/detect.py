@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from signals.cursor import thrashed_cursor_in
 from signals.dead import dead_clicks_in
 from signals.error_clicks import error_clicks_in
 from signals.forms import form_abandonment_in
-from signals.model import PageView, Signal, sort_signals
+from signals.model import CLAMPED_EVENTS_IGNORED, PageView, Signal, sort_signals
 from signals.navigation import (
     ThresholdsFor,
     by_window,
@@ -20,6 +21,7 @@ from signals.navigation import (
 from signals.rage import rage_clicks_in
 from signals.scrolling import excessive_scrolling_in
 from signals.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from signals.timeline import clamped_events
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +37,9 @@ def detect_page_view(
 ) -> list[Signal]:
     """All page-level signals of one page view, in time order.
 
-    `left_at_ms` is when the next page view in the same window started (a navigation).
+    `left_at_ms` is when the next page view in the same window started (a navigation). Events
+    with clamped times are left out of every rule; the signals of such a page view say so in
+    their `flags`, so a reviewer knows part of the page view's timing was unknown.
     """
     events, view_id = page_view.events, page_view.id
     signals: list[Signal] = []
@@ -69,6 +73,8 @@ def detect_page_view(
             ended_at_ms=page_view.end_ts,
         )
     )
+    if clamped_events(events):
+        signals = [replace(s, flags=(*s.flags, CLAMPED_EVENTS_IGNORED)) for s in signals]
     return sort_signals(signals)
 
 

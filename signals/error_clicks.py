@@ -25,16 +25,7 @@ def error_clicks_in(
     timeline = Timeline(events, left_at_ms)
     factory = SignalFactory(thresholds, page_view_id)
     clicks = timeline.of_kind("click")
-    click_times = [int(c["ts"]) for c in clicks]
-    found: dict[int, list[Event]] = {}
-
-    for problem in timeline.of_kind("error", "request"):
-        if not _is_problem(problem, thresholds):
-            continue
-        ts = int(problem["ts"])
-        index = bisect_right(click_times, ts) - 1
-        if index >= 0 and ts - click_times[index] <= thresholds.error_click_ms:
-            found.setdefault(index, []).append(problem)
+    found = problems_after_clicks(timeline, thresholds)
 
     signals = []
     for index, problems in sorted(found.items()):
@@ -52,6 +43,21 @@ def error_clicks_in(
             )
         )
     return signals
+
+
+def problems_after_clicks(timeline: Timeline, thresholds: Thresholds) -> dict[int, list[Event]]:
+    """Errors and failed requests per click (index into the timeline's clicks) they followed
+    within `error_click_ms`; each goes to the latest click before it only."""
+    click_times = [int(c["ts"]) for c in timeline.of_kind("click")]
+    found: dict[int, list[Event]] = {}
+    for problem in timeline.of_kind("error", "request"):
+        if not _is_problem(problem, thresholds):
+            continue
+        ts = int(problem["ts"])
+        index = bisect_right(click_times, ts) - 1
+        if index >= 0 and ts - click_times[index] <= thresholds.error_click_ms:
+            found.setdefault(index, []).append(problem)
+    return found
 
 
 def _is_problem(event: Event, thresholds: Thresholds) -> bool:

@@ -14,3 +14,7 @@ class InvalidThresholds(SignalsError, ValueError):
         super().__init__(f"threshold {field!r}: {problem}")
         self.field = field
         self.problem = problem
+
+
+class InvalidModel(SignalsError, ValueError):
+    """A stored unusualness model is not what `build_model` writes (version, shape, hash)."""

@@ -19,6 +19,8 @@ QUICK_BACK = "quick_back"
 PAGE_LOOP = "page_loop"
 FORM_ABANDONMENT = "form_abandonment"
 
+CLAMPED_EVENTS_IGNORED = "clamped_events_ignored"
+
 SIGNAL_KINDS = (
     RAGE_CLICK,
     DEAD_CLICK,
@@ -79,9 +81,11 @@ class Signal:
     thresholds_version: str
     page_view_id: str | None = None
     false_positive: bool = False
+    flags: tuple[str, ...] = ()
+    """`clamped_events_ignored`: the page view had events with clamped times, left out here."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "kind": self.kind,
             "ts": self.ts,
             "end_ts": self.end_ts,
@@ -93,6 +97,10 @@ class Signal:
             "page_view_id": self.page_view_id,
             "false_positive": self.false_positive,
         }
+        # Only when set, so signals stored before flags existed compare equal.
+        if self.flags:
+            doc["flags"] = list(self.flags)
+        return doc
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> Signal:
@@ -107,6 +115,7 @@ class Signal:
             thresholds_version=str(doc.get("thresholds_version", "")),
             page_view_id=doc.get("page_view_id"),
             false_positive=bool(doc.get("false_positive", False)),
+            flags=tuple(str(flag) for flag in doc.get("flags") or ()),
         )
 
 

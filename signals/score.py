@@ -20,9 +20,9 @@ from signals.model import (
     PageView,
     Signal,
 )
-from signals.unusual import UnusualnessModel
+from signals.unusual import Unusualness
 
-SCORE_VERSION = "1"
+SCORE_VERSION = "2"
 
 DEFAULT_SIGNAL_WEIGHTS: dict[str, float] = {
     RAGE_CLICK: 3.0,
@@ -60,6 +60,8 @@ class Score:
     breakdown: dict[str, float]
     counts: dict[str, int]
     version: str = SCORE_VERSION
+    unusual: dict[str, Any] | None = None
+    """Why the session is unusual (`Unusualness.to_dict()` plus `reason`), when it was rated."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +69,7 @@ class Score:
             "breakdown": self.breakdown,
             "counts": self.counts,
             "version": self.version,
+            "unusual": self.unusual,
         }
 
     @classmethod
@@ -76,6 +79,7 @@ class Score:
             breakdown={str(k): float(v) for k, v in (doc.get("breakdown") or {}).items()},
             counts={str(k): int(v) for k, v in (doc.get("counts") or {}).items()},
             version=str(doc.get("version", SCORE_VERSION)),
+            unusual=dict(doc["unusual"]) if doc.get("unusual") else None,
         )
 
 
@@ -84,12 +88,12 @@ def score_session(
     signals: Sequence[Signal],
     survey_negative: bool,
     *,
-    model: UnusualnessModel | None = None,
+    unusual: Unusualness | None = None,
     weights: ScoreWeights = DEFAULT_WEIGHTS,
 ) -> Score:
     """Score one session: weighted signal counts, page errors, a negative survey answer and how
-    unusual its most unusual page view is for its template. Signals marked false positive count
-    for nothing."""
+    unusual its most unusual page view is for its page (`session_unusualness`). Signals marked
+    false positive count for nothing."""
     kinds = Counter(s.kind for s in signals if not s.false_positive)
     breakdown: dict[str, float] = {}
     for kind, count in sorted(kinds.items()):
@@ -102,14 +106,18 @@ def score_session(
     if survey_negative:
         breakdown["negative_survey"] = weights.negative_survey
 
-    if model is not None:
-        rated = [u for u in model.unusualness(page_views) if u is not None]
-        if rated and max(rated) > 0:
-            breakdown["unusualness"] = round(weights.unusualness * max(rated), 4)
+    explanation = None
+    if unusual is not None:
+        explanation = {**unusual.to_dict(), "reason": unusual.reason}
+        if unusual.value > 0:
+            breakdown["unusualness"] = round(weights.unusualness * unusual.value, 4)
 
     counts = dict(sorted(kinds.items()))
     counts["errors"] = errors
     total = round(sum(breakdown.values()), 4)
     return Score(
-        total=total, breakdown={k: round(v, 4) for k, v in breakdown.items()}, counts=counts
+        total=total,
+        breakdown={k: round(v, 4) for k, v in breakdown.items()},
+        counts=counts,
+        unusual=explanation,
     )

@@ -55,8 +55,8 @@ def struggle_of(
     """The session's main struggle and the element's text, or None when nothing stands out.
 
     Signals are grouped by page template and element; the group with the most weight wins. A
-    session without signals but with a score (negative survey, unusual) is grouped by its last
-    page.
+    session without signals but with a score is grouped by its last page (a negative survey
+    answer), or by the page it was most unusual on.
     """
     templates = {view.id: view.template for view in summary.page_views}
     groups: dict[tuple[str, str], list[Signal]] = {}
@@ -82,7 +82,12 @@ def struggle_of(
         return None
     last = max(summary.page_views, key=lambda v: (v.start_ts, v.id), default=None)
     parts = tuple(sorted(k for k, v in summary.score.breakdown.items() if v > 0))
-    return ((last.template if last else "", "", parts), "")
+    template = last.template if last else ""
+    unusual = summary.score.unusual
+    if unusual and "unusualness" in parts and "negative_survey" not in parts:
+        # An unusual visit is about the page it was unusual on, not where it ended.
+        template = str(unusual.get("template") or template)
+    return ((template, "", parts), "")
 
 
 def shortlist(

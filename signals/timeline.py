@@ -8,6 +8,12 @@ from collections.abc import Iterable
 from ingest.model import POINTER_KINDS, Event
 
 _MUTATION_PARTS = ("nodes", "adds", "removes", "texts", "attributes")
+CLAMPED = "ts_clamped"
+"""Ingest's flag for an event whose outlier time was replaced by a neighbour's.
+
+Known shortcoming: the worker keeps only a count of clamped events per stored chunk, so events
+rebuilt from stored rrweb chunks lack this flag; storing the clamped events' identities with the
+chunk and flagging them when the chunk is mapped again would carry it through."""
 _POINTER_KINDS = frozenset(POINTER_KINDS | {"move", "touchmove"})
 
 
@@ -61,12 +67,27 @@ def _without_repeats(events: list[Event]) -> list[Event]:
     return kept
 
 
+def is_clamped(event: Event) -> bool:
+    """Whether ingest replaced the event's (outlier) time: its real moment is unknown."""
+    return CLAMPED in (event.get("flags") or ())
+
+
+def clamped_events(events: Iterable[Event]) -> int:
+    """How many events carry a clamped time (timing rules leave them out)."""
+    return sum(1 for event in events if is_clamped(event))
+
+
 class Timeline:
-    """Events of one page view in time order (stable for equal times)."""
+    """Events of one page view in time order (stable for equal times).
+
+    Events with a clamped time are left out: their time is borrowed from a neighbour, so they
+    could fake a burst, an answer or an error right after a click.
+    """
 
     def __init__(self, events: Iterable[Event], left_at_ms: int | None = None) -> None:
+        timed = [event for event in events if not is_clamped(event)]
         self.events: list[Event] = _without_repeats(
-            sorted(events, key=lambda e: int(e.get("ts", 0)))
+            sorted(timed, key=lambda e: int(e.get("ts", 0)))
         )
         self.left_at_ms = left_at_ms
         self._times: dict[str, list[int]] = {}

@@ -12,7 +12,7 @@ import orjson
 from bson import Binary
 
 
-def pack(items: list[dict[str, Any]]) -> Binary:
+def pack(items: list[Any]) -> Binary:
     return Binary(zlib.compress(orjson.dumps(items), 3))
 
 

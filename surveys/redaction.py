@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from anonymizer import Redactor, default_redactor
+from anonymizer import default_redactor
 from ingest.sessions import path_template
+
+if TYPE_CHECKING:
+    from anonymizer import Redactor
 
 logger = logging.getLogger(__name__)
 

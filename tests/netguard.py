@@ -65,4 +65,3 @@ def install_network_guard() -> None:
         wrapper._guarded = True
         setattr(owner, name, wrapper)
     socket.getaddrinfo = _guard_getaddrinfo(socket.getaddrinfo)
-

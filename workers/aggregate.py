@@ -8,11 +8,26 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import date, timedelta
 from typing import Any
 
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
+
 from api.resources import Resources
-from signals.aggregates import aggregate_day
+from signals.aggregates import (
+    SESSION_FIELDS,
+    VIEW_BUCKETS,
+    DayAggregates,
+    aggregate_day,
+    element_counts,
+    hour_counts,
+    session_entry,
+    view_bucket,
+)
 from signals.model import PageView, Signal
+from storage.chunks import pack
+from storage.mongo import Store
 from workers.redact import RedactedBatch
 from workers.store import day_of
 from workers.timeline import PageViewTimeline
@@ -20,6 +35,12 @@ from workers.timeline import PageViewTimeline
 logger = logging.getLogger(__name__)
 
 DIRTY_KEY = "stuckpoint:dirty"
+# Per dirty mark, how often its recompute failed; past the limit the mark moves to FAILED_KEY.
+FAILURES_KEY = "stuckpoint:dirty:failures"
+FAILED_KEY = "stuckpoint:dirty:failed"
+MAX_RECOMPUTE_FAILURES = 5
+DASHBOARD = "dashboard"
+"""The collection of the dashboard's per-(site, day) documents."""
 
 
 async def mark_dirty(
@@ -30,28 +51,76 @@ async def mark_dirty(
 ) -> None:
     resources: Resources = ctx["resources"]
     days = {day_of(pv.started_at) for pv in page_views} or {day_of(batch.received_at_ms)}
+    # The session index lives on the session's first day, which a later batch may not touch.
+    if session.get("day"):
+        days.add(session["day"])
     await resources.queue.sadd(DIRTY_KEY, *[f"{batch.site_id}|{day}" for day in sorted(days)])
 
 
 async def aggregate_dirty(ctx: dict[str, Any]) -> int:
-    """Recompute the aggregates of every (site, day) marked dirty since the last run."""
+    """Recompute the aggregates of every (site, day) marked dirty since the last run.
+
+    The store failing (or a cancellation by the job timeout) puts back the failed mark and every
+    popped mark not yet recomputed, so the next run retries them all. Any other failure is the
+    site's data: its marks go back and the other sites go on; a mark that failed
+    `MAX_RECOMPUTE_FAILURES` times is set aside in `FAILED_KEY` and logged, so one bad day
+    cannot stop aggregation for every site.
+    """
     resources: Resources = ctx["resources"]
     started = time.monotonic()
-    keys = await resources.queue.spop(DIRTY_KEY, 200)
-    for raw in keys or []:
-        key = raw.decode() if isinstance(raw, bytes) else str(raw)
+    popped = await resources.queue.spop(DIRTY_KEY, 200) or []
+    keys = [raw.decode() if isinstance(raw, bytes) else str(raw) for raw in popped]
+    by_site: dict[str, list[str]] = {}
+    for key in keys:
         site_id, day = key.split("|", 1)
-        try:
-            await recompute_day(resources, site_id, day)
-        except Exception:
-            # Put it back so the next run retries it; the error is logged once here.
-            await resources.queue.sadd(DIRTY_KEY, key)
-            raise
+        by_site.setdefault(site_id, []).append(day)
+    done: set[str] = set()
+    try:
+        for site_id, days in sorted(by_site.items()):
+            site_keys = [f"{site_id}|{day}" for day in days]
+            try:
+                await recompute_days(resources, site_id, sorted(days))
+            except (PyMongoError, RedisError):
+                raise
+            except Exception as err:
+                await _failed(resources, site_id, site_keys, err)
+            done.update(site_keys)
+    except BaseException:
+        # Missing: a kill between the pop and this line still loses the marks; moving them to
+        # a processing set (SMOVE) and sweeping it at startup would close that gap too.
+        left = [key for key in keys if key not in done]
+        if left:
+            await resources.queue.sadd(DIRTY_KEY, *left)
+        raise
     if keys:
         logger.info(
             "aggregated %d site-days in %.0f ms", len(keys), (time.monotonic() - started) * 1000
         )
-    return len(keys or [])
+    return len(keys)
+
+
+async def _failed(resources: Resources, site_id: str, keys: list[str], err: Exception) -> None:
+    """Put a site's marks back for another try, or set aside those that failed too often.
+
+    Only the error's type is logged: its message may quote stored values.
+    """
+    queue = resources.queue
+    counts = [await queue.hincrby(FAILURES_KEY, key, 1) for key in keys]
+    retry = [key for key, n in zip(keys, counts, strict=True) if n < MAX_RECOMPUTE_FAILURES]
+    given_up = [key for key in keys if key not in retry]
+    if retry:
+        await queue.sadd(DIRTY_KEY, *retry)
+    if given_up:
+        await queue.sadd(FAILED_KEY, *given_up)
+        await queue.hdel(FAILURES_KEY, *given_up)
+    logger.error(
+        "aggregating site %s failed (%s): %d day(s) retried, %d set aside in %s",
+        site_id,
+        type(err).__name__,
+        len(retry),
+        len(given_up),
+        FAILED_KEY,
+    )
 
 
 def _page_view(doc: dict[str, Any]) -> PageView:
@@ -76,29 +145,58 @@ def _page_view(doc: dict[str, Any]) -> PageView:
 
 
 async def recompute_day(resources: Resources, site_id: str, day: str) -> None:
-    """Replace one site-day's aggregates and heatmaps with a recomputation from stored data."""
+    """Replace one site-day's aggregates, heatmaps and dashboard documents with a recomputation
+    from stored data."""
+    await recompute_days(resources, site_id, [day])
+
+
+async def recompute_days(resources: Resources, site_id: str, days: list[str]) -> None:
+    """``recompute_day`` for several days of one site, reading the store once for all of them.
+
+    FerretDB v1 reads a whole collection for any filter but ``_id``, so one read per site, not
+    per day, is what keeps a backlog of dirty days cheap.
+    """
     store = resources.store
     site = await store.sites.find_one({"_id": site_id}, {"departments": 1}) or {}
-    views = await store.page_views.find(
-        {"site_id": site_id, "day": day},
-        projection={
-            "session_id": 1,
-            "site_id": 1,
-            "path": 1,
-            "template": 1,
-            "window_id": 1,
-            "started_at": 1,
-            "ended_at": 1,
-            "clicks": 1,
-        },
+    # A session of a day may go on past midnight: its page views and signals of the next day
+    # belong in that day's session index and bundles.
+    read_days = {"$in": sorted(set(days) | {next_day(d) for d in days})}
+    views = await store.page_views.find({"site_id": site_id, "day": read_days}).to_list(None)
+    signal_docs = await store.signals.find({"site_id": site_id, "day": read_days}).to_list(None)
+    sessions = await store.sessions.find(
+        {"site_id": site_id, "day": {"$in": days}}, projection=dict.fromkeys(SESSION_FIELDS, 1)
     ).to_list(None)
-    signal_docs = await store.signals.find({"site_id": site_id, "day": day}).to_list(None)
+    for day in days:
+        both = (day, next_day(day))
+        await _recompute(
+            store,
+            site_id,
+            day,
+            site.get("departments") or {},
+            [v for v in views if v.get("day") in both],
+            [d for d in signal_docs if d.get("day") in both],
+            [s for s in sessions if s.get("day") == day],
+        )
+
+
+async def _recompute(
+    store: Store,
+    site_id: str,
+    day: str,
+    departments: dict[str, str],
+    views: list[dict[str, Any]],
+    signal_docs: list[dict[str, Any]],
+    sessions: list[dict[str, Any]],
+) -> None:
+    """Write one day's documents from its page views and signals (and the next day's)."""
+    day_views = [v for v in views if v.get("day") == day]
+    day_signals = [d for d in signal_docs if d.get("day") == day]
     result = aggregate_day(
         site_id,
         day,
-        [_page_view(v) for v in views],
-        [Signal.from_dict(d) for d in signal_docs],
-        site.get("departments") or {},
+        [_page_view(v) for v in day_views],
+        [Signal.from_dict(d) for d in day_signals],
+        departments,
     )
 
     row_ids = []
@@ -118,3 +216,104 @@ async def recompute_day(resources: Resources, site_id: str, day: str) -> None:
         heatmap.update(_id=heatmap_id, site_id=site_id)
         await store.heatmaps.replace_one({"_id": heatmap_id}, heatmap, upsert=True)
     await store.heatmaps.delete_many({"site_id": site_id, "day": day, "_id": {"$nin": heatmap_ids}})
+
+    await write_dashboard(store, site_id, day, result, sessions, views, day_views, signal_docs)
+
+
+def next_day(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
+async def write_dashboard(
+    store: Store,
+    site_id: str,
+    day: str,
+    result: DayAggregates,
+    sessions: list[dict[str, Any]],
+    views: list[dict[str, Any]],
+    day_views: list[dict[str, Any]],
+    signal_docs: list[dict[str, Any]],
+) -> None:
+    """The day's part of the documents in ``dashboard`` (read by ``_id``, see schema.loaders).
+
+    ``site|days``: the days, and per day the page rows, session count and site-wide hourly
+    counts; ``site|page|<template>``: per day the elements, heatmaps and hourly counts of one
+    template; ``site|day``: the session index; ``site|day|views|<n>``: the page views and
+    signals of the day's sessions, bundled by ``view_bucket``. Per-day fields are set one by
+    one, so recomputing two days at once (the worker and an erasure) loses neither.
+    """
+    ids = {s["_id"] for s in sessions}
+    by_session: dict[str, dict[str, list[dict[str, Any]]]] = {
+        sid: {"page_views": [], "signals": []} for sid in ids
+    }
+    for doc in sorted(views, key=lambda v: (v["started_at"], v["_id"])):
+        if doc.get("session_id") in ids:
+            by_session[doc["session_id"]]["page_views"].append(
+                {k: v for k, v in doc.items() if k != "clicks"}
+            )
+    for doc in sorted(signal_docs, key=lambda d: (d["ts"], d["_id"])):
+        if doc.get("session_id") in ids:
+            by_session[doc["session_id"]]["signals"].append(doc)
+
+    dashboard = store.db[DASHBOARD]
+    site_doc_id = f"{site_id}|days"
+    before = await dashboard.find_one({"_id": site_doc_id}, {f"templates.{day}": 1}) or {}
+    templates_before = set((before.get("templates") or {}).get(day) or [])
+    elements = element_counts([d for d in signal_docs if d.get("day") == day])
+    hours = hour_counts(day_views)
+    heatmaps: dict[str, dict[str, Any]] = {}
+    for h in result.heatmaps:  # bins are {x, y, clicks} documents by now
+        heatmaps.setdefault(h["template"], {})[h["viewport_class"]] = [h["bin_px"], h["bins"]]
+    templates = sorted({r["template"] for r in result.rows} | set(elements))
+    for template in templates:
+        detail = {
+            "elements": elements.get(template, []),
+            "heatmaps": heatmaps.get(template, {}),
+            "hours": hours.get(template, []),
+        }
+        await dashboard.update_one(
+            {"_id": f"{site_id}|page|{template}"},
+            {"$set": {"site_id": site_id, f"days.{day}": pack([detail])}},
+            upsert=True,
+        )
+    for template in sorted(templates_before - set(templates)):
+        await dashboard.update_one(
+            {"_id": f"{site_id}|page|{template}"}, {"$unset": {f"days.{day}": ""}}
+        )
+
+    per_day = ("pages", "session_counts", "hours", "templates")
+    if not sessions and not result.rows:
+        await dashboard.delete_many({"site_id": site_id, "day": day})
+        await dashboard.update_one(
+            {"_id": site_doc_id},
+            {"$pull": {"days": day}, "$unset": {f"{field}.{day}": "" for field in per_day}},
+        )
+        return
+    rows = [{k: v for k, v in r.items() if k != "top_elements"} for r in result.rows]
+    values = (pack(rows), len(sessions), pack(hours.get("", [])), templates)
+    await dashboard.update_one(
+        {"_id": site_doc_id},
+        {
+            "$addToSet": {"days": day},
+            "$set": {
+                "site_id": site_id,
+                **{f"{f}.{day}": v for f, v in zip(per_day, values, strict=True)},
+            },
+        },
+        upsert=True,
+    )
+    index = [session_entry(s, by_session[s["_id"]]["page_views"]) for s in sessions]
+    await dashboard.replace_one(
+        {"_id": f"{site_id}|{day}"},
+        {"site_id": site_id, "day": day, "sessions": pack(index)},
+        upsert=True,
+    )
+    buckets: list[dict[str, Any]] = [{} for _ in range(VIEW_BUCKETS)]
+    for sid, bundle in by_session.items():
+        buckets[view_bucket(sid)][sid] = bundle
+    for n, bucket in enumerate(buckets):
+        await dashboard.replace_one(
+            {"_id": f"{site_id}|{day}|views|{n}"},
+            {"site_id": site_id, "day": day, "sessions": pack([bucket])},
+            upsert=True,
+        )

@@ -4,23 +4,38 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from api.resources import Resources
 from signals.departments import department_for
-from signals.detect import detect_session as detect_signals
-from signals.model import PageView, Signal
+from signals.detect import detect_page_view
+from signals.features import page_view_features
+from signals.model import PageView, Signal, sort_signals
+from signals.navigation import (
+    ThresholdsFor,
+    by_window,
+    page_loops_in,
+    quick_backs_in,
+    thresholds_of,
+)
 from signals.score import score_session
 from signals.thresholds import DEFAULT_THRESHOLDS, Thresholds, resolve_thresholds
-from storage.mongo import set_fields
+from signals.timeline import clamped_events
+from signals.unusual import session_unusualness
+from storage.mongo import Store, set_fields
 from workers.redact import RedactedBatch
-from workers.store import day_of, same_fields
+from workers.session_state import SESSION_FLAGS, STATE_FIELD, SessionState, digest, load_state
+from workers.store import day_of
 from workers.timeline import PageViewTimeline
+from workers.unusual import unusual_models_for
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_FIELDS = ("signal_counts", "frustrated", "department", "clicks")
+DETECTIONS_KEPT = 2048
 
 
 def signal_id(session_id: str, signal: Signal) -> str:
@@ -54,6 +69,56 @@ async def thresholds_for_site(resources: Resources, site_id: str) -> Any:
     return for_template
 
 
+class PageViewDetections:
+    """This process's recent page-level signals by page view, so a batch re-detects only the
+    page views it changed (a batch mostly extends one page view; the others stay as they were).
+
+    Mirrors ``signals.detect.detect_session`` (tests/workers/test_detect_cache.py holds them
+    equal): page-level detectors per page view, memoised on the page view's content, then the
+    session-level ones (quick backs, page loops) over all page views.
+    """
+
+    def __init__(self, size: int = DETECTIONS_KEPT) -> None:
+        self.size = size
+        self._signals: OrderedDict[tuple[Any, ...], list[Signal]] = OrderedDict()
+
+    def detect_session(
+        self, page_views: Sequence[PageView], thresholds: ThresholdsFor = DEFAULT_THRESHOLDS
+    ) -> list[Signal]:
+        signals: list[Signal] = []
+        for views in by_window(page_views):
+            for view, following in zip(views, [*views[1:], None], strict=True):
+                left_at = following.start_ts if following is not None else None
+                limits = thresholds_of(thresholds, view.template)
+                signals.extend(self._page_view(view, limits, left_at))
+        signals.extend(quick_backs_in(page_views, thresholds))
+        signals.extend(page_loops_in(page_views, thresholds))
+        return sort_signals(signals)
+
+    def _page_view(self, view: PageView, limits: Thresholds, left_at: int | None) -> list[Signal]:
+        content = orjson.dumps(view.events, option=orjson.OPT_NON_STR_KEYS, default=str)
+        key = (
+            view.id,
+            view.template,
+            view.start_ts,
+            view.end_ts,
+            left_at,
+            limits,
+            hashlib.blake2b(content, digest_size=16).digest(),
+        )
+        found = self._signals.pop(key, None)
+        if found is None:
+            found = detect_page_view(view, limits, left_at_ms=left_at)
+        self._signals[key] = found
+        while len(self._signals) > self.size:
+            self._signals.popitem(last=False)
+        return list(found)
+
+
+DETECTIONS = PageViewDetections()
+"""The worker process's page-level signals (jobs of one process share it)."""
+
+
 def to_page_view(
     site_id: str, session_id: str, pv: PageViewTimeline, is_open: bool = False
 ) -> PageView:
@@ -78,10 +143,19 @@ async def detect_session(
     session: dict[str, Any],
     page_views: list[PageViewTimeline],
 ) -> None:
-    """Replace the session's signals with those detected in its current page views."""
+    """Replace the session's signals with those detected in its current page views.
+
+    Reads and writes go by ``_id`` only, and only documents whose content changed are written
+    (the session's state, on the session document, says what was last written).
+    """
     resources: Resources = ctx["resources"]
     store = resources.store
     session_id = session["_id"]
+    if STATE_FIELD in session:
+        state = SessionState.unpack(session[STATE_FIELD])
+        flags = {k: session[k] for k in SESSION_FLAGS if k in session}
+    else:
+        state, flags = await load_state(store, session_id)
     site = await store.sites.find_one({"_id": batch.site_id}, {"departments": 1}) or {}
     departments: dict[str, str] = site.get("departments") or {}
 
@@ -91,14 +165,10 @@ async def detect_session(
         for pv in page_views
     ]
     thresholds = await thresholds_for_site(resources, batch.site_id)
-    signals = detect_signals(views, thresholds)
+    signals = DETECTIONS.detect_session(views, thresholds)
 
-    # Reviewers' false-positive marks survive re-detection.
-    stored = {
-        d["_id"]: d for d in await store.signals.find({"session_id": session_id}).to_list(None)
-    }
-    marked = {doc_id for doc_id, d in stored.items() if d.get("false_positive") is True}
     by_view = {pv.id: pv for pv in page_views}
+    marked = set(state.false_positives)
     docs = []
     for signal in signals:
         pv = by_view.get(signal.page_view_id or "")
@@ -115,38 +185,88 @@ async def detect_session(
             false_positive=doc_id in marked,
         )
         docs.append(doc)
-    # Most signals of a session are found again by every batch: write only new or changed ones.
-    for doc in docs:
-        if not same_fields(stored.get(doc["_id"]), doc):
-            await store.signals.replace_one({"_id": doc["_id"]}, doc, upsert=True)
-    if set(stored) - {d["_id"] for d in docs}:
-        await store.signals.delete_many(
-            {"session_id": session_id, "_id": {"$nin": [d["_id"] for d in docs]}}
-        )
+    await write_signals(store, state, docs)
 
-    # Responses may arrive before the session is stored, so look them up rather than trusting
-    # a mark on the session document.
+    negative, survey_flags = await _survey_flags(store, session_id, flags)
+    models = await unusual_models_for(ctx, batch.site_id, {view.template for view in views})
+    score = score_session(
+        views,
+        [Signal.from_dict(d) for d in docs],
+        survey_negative=negative,
+        unusual=session_unusualness(views, models),
+    )
+    features = {view.id: page_view_features(view) for view in views}
+    counts = await _summarise(store, state, page_views, docs, departments, features)
+    fields = {
+        "signal_counts": dict(counts),
+        "signal_total": sum(counts.values()),
+        "score": score.total,
+        "score_breakdown": score.to_dict(),
+    }
+    await _write_session(store, state, session, {**fields, **survey_flags})
+    logger.debug("session %s: %d signals", session_id, len(docs))
+
+
+async def write_signals(store: Store, state: SessionState, docs: list[dict[str, Any]]) -> None:
+    """Write new and changed signals, delete those no longer detected; update the state.
+
+    Reviewers' false-positive marks survive re-detection: a changed signal's mark is read before
+    it is rewritten. Known shortcoming: a mark set on a signal that is not detected anew reaches
+    the session's counts and score only when that signal changes; the marking mutation could
+    record the mark on the session document for the worker to read.
+    """
+    for doc in docs:
+        version = digest({k: v for k, v in doc.items() if k != "false_positive"})
+        known = state.signals.get(doc["_id"])
+        if known == version:
+            continue
+        if known is not None:
+            stored = await store.signals.find_one({"_id": doc["_id"]}, {"false_positive": 1})
+            doc["false_positive"] = bool(stored and stored.get("false_positive") is True)
+        await store.signals.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        state.signals[doc["_id"]] = version
+    current = {d["_id"] for d in docs}
+    for gone in sorted(set(state.signals) - current):
+        await store.signals.delete_one({"_id": gone})
+        del state.signals[gone]
+    state.false_positives = sorted(d["_id"] for d in docs if d["false_positive"])
+
+
+async def _survey_flags(
+    store: Store, session_id: str, flags: dict[str, Any]
+) -> tuple[bool, dict[str, bool]]:
+    """Whether a survey answer in the session was negative, and the flags to set.
+
+    The survey endpoint flags a stored session when a response comes in. Responses that came
+    before the session was first stored are looked up once, after the store step created the
+    session document (a ``session_id`` query), and only ever set a flag, so a response that
+    arrives meanwhile is never unflagged.
+    """
+    if "has_response" in flags:
+        return bool(flags.get("negative_response")), {}
     responses = await store.responses.find({"session_id": session_id}, {"negative": 1}).to_list(
         None
     )
+    if not responses:
+        return False, {}
     negative = any(r.get("negative") for r in responses)
-    await store.sessions.update_one(
-        {"_id": session_id},
-        {"$set": {"has_response": bool(responses), "negative_response": negative}},
-    )
-    score = score_session(views, [Signal.from_dict(d) for d in docs], survey_negative=negative)
-    counts = await _summarise(resources, session_id, page_views, docs, departments)
-    await set_fields(
-        store.sessions,
-        {"_id": session_id},
-        {
-            "signal_counts": dict(counts),
-            "signal_total": sum(counts.values()),
-            "score": score.total,
-            "score_breakdown": score.to_dict(),
-        },
-    )
-    logger.debug("session %s: %d signals", session_id, len(docs))
+    return negative, {"has_response": True, "negative_response": negative}
+
+
+async def _write_session(
+    store: Store, state: SessionState, session: dict[str, Any], fields: dict[str, Any]
+) -> None:
+    """Set the session's changed fields and its state, in one update (two when an embedded
+    document changed: ``set_fields``)."""
+    changed = {}
+    for name, value in fields.items():
+        version = digest(value)
+        if state.session_fields.get(name) != version:
+            changed[name] = value
+            state.session_fields[name] = version
+    packed = state.pack()
+    if changed or packed != session.get(STATE_FIELD):
+        await set_fields(store.sessions, {"_id": session["_id"]}, {**changed, STATE_FIELD: packed})
 
 
 def clicks_on_page(events: list[dict[str, Any]], width: float | None) -> list[dict[str, Any]]:
@@ -163,24 +283,18 @@ def clicks_on_page(events: list[dict[str, Any]], width: float | None) -> list[di
 
 
 async def _summarise(
-    resources: Resources,
-    session_id: str,
+    store: Store,
+    state: SessionState,
     page_views: list[PageViewTimeline],
     signal_docs: list[dict[str, Any]],
     departments: dict[str, str],
+    features: dict[str, dict[str, float]],
 ) -> Counter[str]:
     """Signal counts, department and click positions on page views; returns the session's counts.
 
-    Only page views whose summary changed are written (one read instead of a write per view).
+    Only the fields that changed since the state's last write are set.
     """
-    store = resources.store
     counted = [d for d in signal_docs if not d["false_positive"]]
-    stored = {
-        d["_id"]: d
-        for d in await store.page_views.find(
-            {"session_id": session_id}, projection=dict.fromkeys(SUMMARY_FIELDS, 1)
-        ).to_list(None)
-    }
     for pv in page_views:
         counts = Counter(d["kind"] for d in counted if d.get("page_view_id") == pv.id)
         width = next(
@@ -193,7 +307,12 @@ async def _summarise(
             "frustrated": bool(counts),
             "department": department_for(pv.path, departments),
             "clicks": clicks[:500],
+            "features": features[pv.id],
+            "clamped_events": clamped_events(pv.events),  # type: ignore[arg-type]
         }
-        if not same_fields(stored.get(pv.id), summary):
-            await set_fields(store.page_views, {"_id": pv.id}, summary)
+        written = state.summaries.setdefault(pv.id, {})
+        changed = {k: v for k, v in summary.items() if written.get(k) != digest(v)}
+        if changed:
+            await set_fields(store.page_views, {"_id": pv.id}, changed)
+            written.update((k, digest(v)) for k, v in changed.items())
     return Counter(d["kind"] for d in counted)

@@ -20,6 +20,7 @@ from api.settings import PROJECT_ROOT
 from storage.raw_batches import RawBatchCorrupt, RawBatchMissing
 from workers.redact import redact_batch, site_policy_of
 from workers.retention import ERASED_PREFIX, lock_key
+from workers.session_state import load_state
 from workers.sessions import assign_part
 from workers.store import (
     batch_key_of,
@@ -121,9 +122,11 @@ async def _process(ctx: dict[str, Any], batch_id: str) -> dict[str, int | str]:
             logger.info("batch %s belongs to an erased session; dropped", batch_id)
             return {"status": "erased"}
         redacted.part = await assign_part(resources.store, redacted, batch_key_of(redacted))
-        chunk = await store_chunk(resources.store, redacted)
+        # Read by _id once: the chunks, page views and signals the session holds so far.
+        state, flags = await load_state(resources.store, redacted.stored_session_id)
+        chunk = await store_chunk(resources.store, redacted, state)
         await store_audit(resources.store, redacted, chunk["_id"])
-        session, page_views = await rebuild_session(resources.store, redacted)
+        session, page_views = await rebuild_session(resources.store, redacted, state, flags)
         for step in ctx.get("after_store", []):
             await step(ctx, redacted, session, page_views)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from arq import cron
 from arq.connections import RedisSettings
 from arq.worker import Worker
+from pymongo.errors import PyMongoError
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -31,16 +33,55 @@ from workers.retention import sweep_retention
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
+
+# Seconds between tries while the store or the queue is unreachable at start: doubling, capped.
+STARTUP_RETRY_FIRST_S = 1.0
+STARTUP_RETRY_MAX_S = 10.0
+# Within the 15 s `stuckpoint run` (and the test harness) give a worker before SIGKILL.
+SHUTDOWN_WAIT_S = 10
+UNREACHABLE = (PyMongoError, RedisConnectionError, RedisTimeoutError, OSError)
+
 
 async def startup(ctx: dict[str, Any]) -> None:
     started = time.monotonic()
     install_log_scrubbing()
     settings = get_settings()
-    ctx["resources"] = await open_resources(settings)
-    await ctx["resources"].store.ensure_indexes()
+    # The model first: it needs neither server, and a store still starting gets that time.
     ctx["redactor"] = Redactor(model_name=settings.spacy_model)
+    ctx["resources"] = await until_reachable("queue", lambda: open_resources(settings))
+    await until_reachable("store", ctx["resources"].store.ensure_indexes)
     ctx["after_store"] = after_store_steps()
     logger.info("worker ready in %.0f ms", (time.monotonic() - started) * 1000)
+
+
+async def until_reachable(name: str, step: Callable[[], Awaitable[T]]) -> T:
+    """Run ``step`` until the server it needs answers, waiting longer after each failure.
+
+    A worker started before its store (a host boot, a container started first) waits instead
+    of exiting: one warning line per try with the error's type, no traceback.
+    """
+    delay_s = STARTUP_RETRY_FIRST_S
+    tries = 0
+    while True:
+        try:
+            result = await step()
+        except UNREACHABLE as err:
+            tries += 1
+            logger.warning(
+                "%s unreachable at start (%s); retrying in %.0f s (try %d)",
+                name,
+                type(err).__name__,
+                delay_s,
+                tries,
+            )
+            await asyncio.sleep(delay_s)
+            delay_s = min(delay_s * 2, STARTUP_RETRY_MAX_S)
+            continue
+        if tries:
+            logger.info("%s reachable after %d failed tries", name, tries)
+        return result
 
 
 def after_store_steps() -> list[Any]:
@@ -118,6 +159,7 @@ class ResilientWorker(Worker):
 
 def worker_settings() -> dict[str, Any]:
     from workers.aggregate import aggregate_dirty
+    from workers.unusual import refit_unusual_models
 
     settings = get_settings()
     return {
@@ -130,6 +172,15 @@ def worker_settings() -> dict[str, Any]:
             cron(
                 sweep_retention,
                 minute={2, 17, 32, 47},
+                second={0},
+                timeout=settings.job_timeout_s,
+                unique=True,
+            ),
+            # Hourly, off the retention sweep's minutes; it only reads page views and writes
+            # small model documents (the forests are fitted where sessions are scored).
+            cron(
+                refit_unusual_models,
+                minute={41},
                 second={0},
                 timeout=settings.job_timeout_s,
                 unique=True,
@@ -147,4 +198,7 @@ def worker_settings() -> dict[str, Any]:
         "job_serializer": serialize_job,
         "job_deserializer": deserialize_job,
         "poll_delay": 0.05,
+        # On SIGTERM or SIGINT: take no new job, let running ones finish for this long, then
+        # cancel the rest, which arq puts back in the queue ("cancelled, will be run again").
+        "job_completion_wait": SHUTDOWN_WAIT_S,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from anonymizer import Redactor, SitePolicy
@@ -36,6 +36,9 @@ class RedactedBatch:
     clock_shift_ms: int = 0
     duplicates_dropped: int = 0
     clamped_events: int = 0
+    # Positions in `rrweb` of events whose outlier time was clamped (native events carry the
+    # `ts_clamped` flag themselves); the detectors leave them out of timing rules.
+    clamped_positions: list[int] = field(default_factory=list)
     part: int = 0  # the session part, after splits at inactivity or the length cap
 
     @property
@@ -57,17 +60,18 @@ class RedactedBatch:
 
 def _normalise(
     record: dict[str, Any], previous_shift_ms: int | None
-) -> tuple[list[dict[str, Any]], int, int, int]:
+) -> tuple[list[dict[str, Any]], int, int, list[int]]:
     """Drop a second recorder's duplicates, correct clock skew, clamp outlier timestamps.
 
-    Returns the events, the session's clock shift, and how many were dropped and clamped.
+    Returns the events, the session's clock shift, how many were dropped, and the positions of
+    the clamped ones.
     """
     batch = record["batch"]
     raw: list[dict[str, Any]] = batch["events"]
     kept = [raw[i] for i in dedupe(raw)]
     shift_ms = clock_shift_ms(batch.get("sent_at_ms"), record["received_at_ms"], previous_shift_ms)
     corrected, flags = correct_times(kept, record["received_at_ms"], shift_ms)
-    clamped = sum(1 for f in flags if "ts_clamped" in f)
+    clamped = [i for i, f in enumerate(flags) if "ts_clamped" in f]
     return corrected, shift_ms, len(raw) - len(kept), clamped
 
 
@@ -98,6 +102,9 @@ def _redact(
     else:
         events = with_input_values(list(native.to_events(raw)), raw)  # type: ignore[arg-type]
         rrweb = []
+        for event in events:
+            if event.get("source_index") in clamped:
+                event["flags"] = [*event.get("flags", []), "ts_clamped"]
 
     result = redactor.redact_batch(events, rrweb, site_policy)  # type: ignore[arg-type]
     client = record.get("client", {})
@@ -121,7 +128,8 @@ def _redact(
         rejected=batch.get("rejected", []),
         clock_shift_ms=shift_ms,
         duplicates_dropped=duplicates,
-        clamped_events=clamped,
+        clamped_events=len(clamped),
+        clamped_positions=clamped if fmt == "rrweb" else [],
     )
 
 

@@ -14,23 +14,26 @@ from workers.redact import RedactedBatch
 
 
 async def assign_part(store: Store, batch: RedactedBatch, batch_key: str) -> int:
-    """The batch's session part; a batch seen before (a re-run or a retry) keeps its part."""
-    known = await store.event_chunks.find_one(
-        {"client_key": batch.client_key, "batch_key": batch_key}, {"session_id": 1}
-    )
-    if known is not None:
-        session_id = str(known["session_id"])
-        return int(session_id.rsplit("~", 1)[1]) if "~" in session_id else 0
+    """The batch's session part; a batch seen before (a re-run or a retry) keeps its part.
 
-    span = batch.time_span_ms()
+    A stored batch is found by its chunk id (``_id`` lookups only: FerretDB v1 scans for any
+    other filter), trying the current part first and then the earlier ones.
+    """
     state_doc: dict[str, Any] = (
         await store.db["session_parts"].find_one({"_id": batch.client_key}) or {}
     )
+    current = int(state_doc.get("part", 0))
+    for part in range(current, -1, -1):
+        session_id = batch.client_key if part == 0 else f"{batch.client_key}~{part}"
+        if await store.event_chunks.find_one({"_id": f"{session_id}:{batch_key}"}, {"_id": 1}):
+            return part
+
+    span = batch.time_span_ms()
     if span is None:
-        return int(state_doc.get("part", 0))
+        return current
 
     state = SessionState(
-        part=int(state_doc.get("part", 0)),
+        part=current,
         started_ts=state_doc.get("started_ts"),
         last_ts=state_doc.get("last_ts"),
     )

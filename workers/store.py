@@ -12,7 +12,16 @@ import orjson
 from storage.chunks import pack
 from storage.mongo import Store
 from workers.redact import RedactedBatch
-from workers.timeline import PageViewTimeline, page_views_of
+from workers.session_state import (
+    CHUNKS,
+    SESSION_FLAGS,
+    STATE_FIELD,
+    ChunkRef,
+    SessionState,
+    digest,
+    load_state,
+)
+from workers.timeline import MAPPINGS, PageViewTimeline, page_views_of
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +60,7 @@ def batch_key_of(batch: RedactedBatch, item_hashes: list[str] | None = None) -> 
     return f"{batch.window_id}:{batch.seq}:{content}"
 
 
-async def stream_of(store: Store, session_id: str, batch: RedactedBatch, chunk_id: str) -> str:
+def stream_of(state: SessionState, batch: RedactedBatch, chunk_id: str) -> str:
     """The window stream a chunk belongs to.
 
     A retried batch has the same content, so the same chunk id. A *different* batch with the same
@@ -63,39 +72,48 @@ async def stream_of(store: Store, session_id: str, batch: RedactedBatch, chunk_i
     batches, whose sequence numbers do not collide, stay in the original stream. An explicit page
     id from the tracker (see docs/ingest.md, `page_id`) would make the split exact.
     """
-    same_seq = await store.event_chunks.find(
-        {"session_id": session_id, "seq": batch.seq, "origin_window_id": batch.window_id},
-        projection={"_id": 1, "window_id": 1},
-    ).to_list(None)
+    same_seq = [
+        c for c in state.chunks if c.seq == batch.seq and c.origin_window_id == batch.window_id
+    ]
     for chunk in same_seq:
-        if chunk["_id"] == chunk_id:
-            return str(chunk["window_id"])
+        if chunk.id == chunk_id:
+            return chunk.window_id
     if same_seq:
         return f"{batch.window_id}~{chunk_id.rsplit(':', 1)[-1][:6]}"
     return batch.window_id
 
 
-async def store_chunk(store: Store, batch: RedactedBatch) -> dict[str, Any]:
-    """Write the batch as one chunk; events already stored for this window are dropped."""
+async def store_chunk(
+    store: Store, batch: RedactedBatch, state: SessionState | None = None
+) -> dict[str, Any]:
+    """Write the batch as one chunk; events already stored for this window are dropped.
+
+    ``state`` (the session's, read by ``_id``) lists the earlier chunks and gets the new one.
+    """
     session_id = batch.stored_session_id
+    if state is None:
+        state = (await load_state(store, session_id))[0]
     items = batch.rrweb if batch.format == "rrweb" else batch.events
     item_hashes = [identity_hash(item, batch.clock_shift_ms) for item in items]
     batch_key = batch_key_of(batch, item_hashes)
     chunk_id = f"{session_id}:{batch_key}"
-    window_id = await stream_of(store, session_id, batch, chunk_id)
+    window_id = stream_of(state, batch, chunk_id)
 
-    earlier = store.event_chunks.find(
-        {"session_id": session_id, "window_id": window_id, "_id": {"$ne": chunk_id}},
-        projection={"hashes": 1},
-    )
-    seen: set[str] = {h for chunk in await earlier.to_list(None) for h in chunk.get("hashes", [])}
+    earlier = [c for c in state.chunks if c.window_id == window_id and c.id != chunk_id]
+    seen: set[str] = {
+        h for chunk in await CHUNKS.fetch(store, earlier) for h in chunk.get("hashes", [])
+    }
     kept: list[dict[str, Any]] = []
     hashes: list[str] = []
-    for item, digest in zip(items, item_hashes, strict=True):
-        if digest not in seen:
-            seen.add(digest)
+    clamped_hashes: list[str] = []
+    clamped = set(batch.clamped_positions)
+    for index, (item, item_hash) in enumerate(zip(items, item_hashes, strict=True)):
+        if item_hash not in seen:
+            seen.add(item_hash)
             kept.append(item)
-            hashes.append(digest)
+            hashes.append(item_hash)
+            if index in clamped:
+                clamped_hashes.append(item_hash)
 
     chunk = {
         "_id": chunk_id,
@@ -114,41 +132,25 @@ async def store_chunk(store: Store, batch: RedactedBatch) -> dict[str, Any]:
         "hashes": hashes,
         "dropped_duplicates": len(items) - len(kept) + batch.duplicates_dropped,
         "clamped_events": batch.clamped_events,
+        # The kept rrweb events whose time was clamped, by identity (see workers/timeline.py).
+        "clamped_hashes": clamped_hashes,
         "warnings": batch.warnings,
         "rejected": batch.rejected,
     }
     # replace_one with upsert makes a re-run of the same job write the same document.
     await store.event_chunks.replace_one({"_id": chunk_id}, chunk, upsert=True)
-    return chunk
-
-
-PAGE_VIEW_FIELDS = (
-    "site_id",
-    "session_id",
-    "window_id",
-    "url",
-    "path",
-    "template",
-    "started_at",
-    "ended_at",
-    "day",
-    "event_count",
-)
-
-
-def same_fields(stored: dict[str, Any] | None, doc: dict[str, Any]) -> bool:
-    """True when a stored document already holds every field of ``doc`` with an equal value.
-
-    Compared as sorted JSON, so a tuple written as a list still counts as equal; anything that
-    serialises differently (1 vs 1.0) counts as changed, which only costs a needless write.
-    """
-    if stored is None or any(k not in stored for k in doc):
-        return False
-    option = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-    kept = {k: stored.get(k) for k in doc}
-    return orjson.dumps(kept, option=option, default=str) == orjson.dumps(
-        doc, option=option, default=str
+    ref = ChunkRef(
+        id=chunk_id,
+        window_id=window_id,
+        origin_window_id=batch.window_id,
+        seq=batch.seq,
+        received_at_ms=batch.received_at_ms,
+        format=batch.format,
+        version=digest(hashes),
     )
+    state.put_chunk(ref)
+    CHUNKS.put(ref.version, chunk)
+    return chunk
 
 
 def page_view_doc(site_id: str, session_id: str, pv: PageViewTimeline) -> dict[str, Any]:
@@ -168,37 +170,49 @@ def page_view_doc(site_id: str, session_id: str, pv: PageViewTimeline) -> dict[s
 
 
 async def rebuild_session(
-    store: Store, batch: RedactedBatch
+    store: Store,
+    batch: RedactedBatch,
+    state: SessionState | None = None,
+    flags: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[PageViewTimeline]]:
-    """Recompute the session and its page views from every stored chunk (exact on re-runs)."""
-    session_id = batch.stored_session_id
-    chunks = await store.event_chunks.find({"session_id": session_id}).to_list(None)
-    page_views = page_views_of(session_id, chunks)
+    """Recompute the session and its page views from every stored chunk (exact on re-runs).
 
-    # A batch mostly extends the last page view: rewrite only the page views that changed
-    # (one read instead of a write per page view; bench/throughput.py measured the difference).
-    stored = {
-        d["_id"]: d
-        for d in await store.page_views.find(
-            {"session_id": session_id}, projection=dict.fromkeys(PAGE_VIEW_FIELDS, 1)
-        ).to_list(None)
-    }
+    Chunks come from this process's cache or by ``_id``; only page views whose fields changed
+    are written. Returns the session as written, with its packed state and survey flags.
+
+    Windows are mapped on from where this process left them (``timeline.MAPPINGS``). Known
+    shortcoming: splitting into page views still walks every event of the session on every
+    batch; keeping the closed page views would make it proportional to the batch.
+    """
+    session_id = batch.stored_session_id
+    if state is None or flags is None:
+        state, flags = await load_state(store, session_id)
+    chunks = await CHUNKS.fetch(store, state.chunks)
+    page_views = page_views_of(session_id, chunks, MAPPINGS)
+
+    # A batch mostly extends the last page view: write only the page views that changed.
+    # $set, not a replace: the detect step's fields (signal counts, clicks) stay.
+    current = {pv.id for pv in page_views}
     for pv in page_views:
         doc = page_view_doc(batch.site_id, session_id, pv)
-        if not same_fields(stored.get(pv.id), doc):
-            await store.page_views.replace_one({"_id": pv.id}, doc, upsert=True)
-    if set(stored) - {pv.id for pv in page_views}:
-        await store.page_views.delete_many(
-            {"session_id": session_id, "_id": {"$nin": [pv.id for pv in page_views]}}
-        )
+        version = digest(doc)
+        if state.page_views.get(pv.id) != version:
+            del doc["_id"]
+            await store.page_views.update_one({"_id": pv.id}, {"$set": doc}, upsert=True)
+            state.page_views[pv.id] = version
+    for gone in sorted(set(state.page_views) - current):
+        await store.page_views.delete_one({"_id": gone})
+        del state.page_views[gone]
+        state.summaries.pop(gone, None)
 
     timestamps = [pv.started_at for pv in page_views] + [pv.ended_at for pv in page_views]
-    session = {
+    started_at = min(timestamps, default=batch.received_at_ms)
+    session: dict[str, Any] = {
         "_id": session_id,
         "site_id": batch.site_id,
         "client_session_id": batch.session_id,
         "visitor_id": batch.visitor_id,
-        "started_at": min(timestamps, default=batch.received_at_ms),
+        "started_at": started_at,
         "ended_at": max(timestamps, default=batch.received_at_ms),
         "event_count": sum(len(pv.events) for pv in page_views),
         "page_view_count": len(page_views),
@@ -207,10 +221,16 @@ async def rebuild_session(
         "device": (batch.client.get("agent") or {}).get("device"),
         "browser": (batch.client.get("agent") or {}).get("browser"),
         "os": (batch.client.get("agent") or {}).get("os"),
+        STATE_FIELD: state.pack(),
     }
-    session["day"] = day_of(session["started_at"])
-    await store.sessions.update_one({"_id": session_id}, {"$set": session}, upsert=True)
-    return session, page_views
+    session["day"] = day_of(started_at)
+    # A new session starts without survey flags set; the survey endpoint sets them when a
+    # response comes in, and the detect step when one came before the session was stored.
+    unset_flags = dict.fromkeys(SESSION_FLAGS, False)
+    await store.sessions.update_one(
+        {"_id": session_id}, {"$set": session, "$setOnInsert": unset_flags}, upsert=True
+    )
+    return {**session, **flags}, page_views
 
 
 async def store_audit(store: Store, batch: RedactedBatch, chunk_id: str) -> None:

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -53,6 +54,8 @@ func main() {
 		_ = db.Run(ctx)
 		close(done)
 	}()
+
+	go keepIDIndexes(ctx, *dataDir, 2*time.Second, logger)
 
 	// The address line tells the parent process that the listener is up.
 	fmt.Printf("listening %s\n", db.MongoDBURI())

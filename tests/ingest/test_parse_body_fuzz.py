@@ -13,6 +13,7 @@ from ingest_case_files import load_case
 
 from ingest.envelope import Batch, Limits, parse_body
 from ingest.errors import InvalidBatch
+from ingest.numbers import wide_int_path
 from ingest.prepare import prepare_batch
 
 LIMITS = Limits(max_request_bytes=200_000, max_event_bytes=20_000, max_depth=64)
@@ -74,6 +75,8 @@ def _check(body: bytes, content_type: str | None, encoding: str | None) -> None:
         return
     assert isinstance(result, Batch)
     assert len(result.events) == len(result.indexes)
+    # Nothing accepted holds an integer that 64-bit storage (BSON) could not.
+    assert wide_int_path(result.events) is None
     prepared = prepare_batch(result, 1_700_000_000_000)
     assert all(isinstance(e["ts"], int) for e in prepared.events)
 

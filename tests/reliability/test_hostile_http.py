@@ -56,6 +56,9 @@ class Target:
         return response
 
 
+KEEPALIVE_EXPIRY_S = 2.0
+
+
 @pytest.fixture(scope="module")
 async def target(
     settings: object,
@@ -77,7 +80,10 @@ async def target(
             mongodb_url=embedded_urls["mongodb"],
             rate_limit_per_minute=1_000_000_000,
         ) as stack:
-            async with httpx.AsyncClient(base_url=stack.url, timeout=60) as http:
+            # Idle connections are dropped before uvicorn's 5 s keep-alive ends: reusing one the
+            # server is closing at that moment fails the request with a ReadError.
+            limits = httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S)
+            async with httpx.AsyncClient(base_url=stack.url, timeout=60, limits=limits) as http:
                 site = Site("demo", stack.site_key)
                 survey_id = await create_survey(http, stack.admin_key, site, graphql_input())
                 yield Target(stack, http, survey_id, [stack.admin_key], [])

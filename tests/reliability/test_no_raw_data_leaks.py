@@ -231,10 +231,6 @@ async def test_raw_batch_in_redis_is_encrypted_expiring_and_the_job_holds_only_i
     assert PENDING_KEY in everything
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GraphQL coercion errors quote the offending value; schema/ should scrub messages",
-)
 async def test_graphql_error_messages_do_not_quote_submitted_values(
     client: httpx.AsyncClient, keys: dict[str, str]
 ) -> None:

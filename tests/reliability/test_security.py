@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 
 import httpx
 import pytest
 
-from api.auth import KeyCache, Role, authenticate, create_api_key
+from api.auth import KeyCache, Role, authenticate, create_api_key, key_id_of, revoke_api_key
 from api.errors import Unauthorized
 from api.resources import Resources
 from embedded import ValkeyServer
@@ -42,6 +43,44 @@ async def test_a_wrong_or_revoked_key_is_refused(resources: Resources) -> None:
     )
     with pytest.raises(Unauthorized):
         await authenticate(resources.store, f"Bearer {key}", KeyCache())
+    assert principal.role is Role.ANALYST
+
+
+async def test_a_key_revoked_in_one_process_is_refused_by_another_at_its_next_check(
+    resources: Resources,
+) -> None:
+    key = await create_api_key(resources.store, Role.ANALYST, "cross-process revocation")
+    other_key = await create_api_key(resources.store, Role.ANALYST, "stays valid")
+    key_id = await key_id_of(resources.store, key)
+    revoking = KeyCache()  # the API process that handles revokeApiKey
+    other = KeyCache(revocation_check_s=0.3)  # another API process, with its key cached
+    await authenticate(resources.store, f"Bearer {key}", other)
+    await authenticate(resources.store, f"Bearer {other_key}", other)
+
+    await revoke_api_key(resources.store, key_id, revoking)
+    with pytest.raises(Unauthorized):
+        await authenticate(resources.store, f"Bearer {key}", revoking)
+    await asyncio.sleep(0.4)
+    with pytest.raises(Unauthorized):
+        await authenticate(resources.store, f"Bearer {key}", other)
+    still = await authenticate(resources.store, f"Bearer {other_key}", other)
+
+    assert still.role is Role.ANALYST
+    assert other.ttl_s == 30.0  # the cache still spares the store the lookups in between
+
+
+async def test_the_key_cache_reads_the_store_at_most_once_per_check_interval(
+    resources: Resources,
+) -> None:
+    key = await create_api_key(resources.store, Role.ANALYST, "cached lookups")
+    key_id = await key_id_of(resources.store, key)
+    cache = KeyCache(revocation_check_s=60)
+    await authenticate(resources.store, f"Bearer {key}", cache)
+
+    await revoke_api_key(resources.store, key_id)  # elsewhere, after this process's check
+    principal = await authenticate(resources.store, f"Bearer {key}", cache)
+
+    # Within the interval the cached answer stands; the check interval is the price of speed.
     assert principal.role is Role.ANALYST
 
 

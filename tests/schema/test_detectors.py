@@ -105,11 +105,11 @@ async def test_empty_overrides_remove_them(
     assert await resources.store.db["detector_settings"].count_documents({"site_id": site_id}) == 0
 
 
-async def test_thresholds_for_a_missing_site_are_refused(
+async def test_thresholds_for_a_missing_site_are_not_found(
     client: httpx.AsyncClient, keys: dict[str, str]
 ) -> None:
     result = await graphql(
         client, keys["admin"], SET, {"site": "no-such-site", "overrides": {"rage_min_clicks": 4}}
     )
 
-    assert result["errors"][0]["extensions"] == {"code": "invalid_input", "field": "siteId"}
+    assert result["errors"][0]["extensions"] == {"code": "not_found", "field": "siteId"}

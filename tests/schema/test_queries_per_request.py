@@ -62,7 +62,13 @@ async def reads_for(
     await post(server.url, key, "{ version }")  # authenticate once; the key is cached after
     server.counter.reset()
     result = await post(server.url, key, query, variables)
-    return result, dict(server.counter.reads())
+    reads = server.counter.reads()
+    # The key and the site's existence are looked up at most once per request and then cached
+    # for 30 s (a slow run may see either again); they are not what this test counts. Nor is
+    # the one `dashboard` read that finds this seeded site has no precomputed documents yet.
+    assert reads.pop("api_keys", 0) <= 1 and reads.pop("sites", 0) <= 1
+    assert reads.pop("dashboard", 0) <= 1
+    return result, dict(reads)
 
 
 async def test_a_page_of_50_sessions_with_their_children_takes_four_store_reads(

@@ -133,3 +133,24 @@ def test_viewport_classes_follow_the_breakpoints() -> None:
         "desktop",
         "unknown",
     ]
+
+
+def test_clicks_and_scrolls_off_any_real_page_are_left_out_of_heatmaps() -> None:
+    # 1e20 (an integer past 64 bits reaches us as a float) and infinity once broke int() and BSON.
+    views = [
+        view(
+            1,
+            "s1",
+            "/parking",
+            1280,
+            click(1000, x=1e20, y=50),
+            click(1100, x=100, y=float("inf")),
+            scroll(1200, 1e30),
+            click(1300, x=100, y=60),
+        ),
+    ]
+
+    heatmaps = aggregate_day("city", "2023-11-14", views, [], DEPARTMENTS).heatmaps
+
+    # The absurd scroll is ignored too, so the last click keeps its own y: 60 → bin 1.
+    assert [(h["clicks"], h["bins"]) for h in heatmaps] == [(1, [[2, 1, 1]])]

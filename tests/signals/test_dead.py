@@ -137,3 +137,21 @@ def test_with_a_next_page_view_the_end_of_the_events_does_not_excuse_a_click() -
     found = dead_clicks_in(events, left_at_ms=T0 + 9000, ended_at_ms=T0 + 2000)
 
     assert [s.kind for s in found] == ["dead_click"]
+
+
+def test_a_click_followed_by_an_error_is_an_error_click_and_not_also_dead() -> None:
+    error = ev("error", 1400, message="TypeError")
+
+    assert dead_clicks_in(_after(error)) == []
+
+
+def test_a_click_followed_by_a_failed_request_is_not_also_dead() -> None:
+    failed = ev("request", 1900, url="https://city.example.test/api/pay", status=500, method="POST")
+
+    assert dead_clicks_in(_after(failed)) == []
+
+
+def test_an_error_more_than_a_second_after_leaves_the_click_dead() -> None:
+    late_error = ev("error", 2100, message="TypeError")
+
+    assert [s.kind for s in dead_clicks_in(_after(late_error))] == ["dead_click"]

@@ -55,3 +55,22 @@ def test_a_signal_round_trips_through_a_json_document() -> None:
     restored = Signal.from_dict(doc)
     assert restored.kind == signal.kind and restored.details == signal.details
     assert restored.thresholds == signal.thresholds and restored.false_positive is True
+
+
+def test_signals_of_a_page_view_with_clamped_events_say_so_and_keep_it_when_stored() -> None:
+    late = click(1300)
+    late["flags"] = ["ts_clamped"]
+    view = page(1, "/pay", 0, click(1000), click(1200), late, move(9000, 1, 1))
+
+    (signal,) = detect_page_view(view)
+    restored = Signal.from_dict(json.loads(json.dumps(signal.to_dict())))
+
+    # Two timed clicks: a dead click, not a rage burst of three.
+    assert (signal.kind, signal.details) == ("dead_click", {"clicks": 2})
+    assert restored.flags == signal.flags == ("clamped_events_ignored",)
+
+
+def test_signals_without_clamped_events_are_stored_without_flags() -> None:
+    (signal,) = detect_page_view(page(1, "/pay", 0, click(1000), move(9000, 1, 1)))
+
+    assert signal.flags == () and "flags" not in signal.to_dict()

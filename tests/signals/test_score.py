@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import random
 
-from ingest.model import Event
+import pytest
+
+from signals.errors import InvalidModel
+from signals.features import page_view_features
 from signals.model import PageView, Signal
 from signals.score import DEFAULT_WEIGHTS, score_session
-from signals.unusual import fit_unusualness
-from tests.signals.events import T0, click, ev, load, mutation, scroll
+from signals.unusual import session_unusualness, unusualness
+from signals.unusual_model import SITE_WIDE, build_model
+from tests.signals.events import T0, ev, load
+from tests.signals.pages import odd, ordinary
 
 
 def signal(kind: str, false_positive: bool = False) -> Signal:
     return Signal(kind, T0, T0, 20, None, {}, {}, "1", "pv1", false_positive)
-
-
-def ordinary(n: int, rng: random.Random, template: str = "/pay") -> PageView:
-    """A page view read for ~a minute with a few clicks that get answers."""
-    events: list[Event] = [load()]
-    for i in range(rng.randint(2, 5)):
-        events += [click(5000 + i * 7000), mutation(5100 + i * 7000)]
-    events += [scroll(3000 + i * 2000, 300 * i) for i in range(rng.randint(3, 8))]
-    return PageView(
-        f"pv{n}", f"s{n}", template, template, T0, T0 + rng.randint(40, 90) * 1000, tuple(events)
-    )
-
-
-def odd() -> PageView:
-    """Forty clicks, a dozen errors and no scrolling in seven minutes."""
-    events: list[Event] = [load()]
-    events += [click(1000 + i * 300) for i in range(40)]
-    events += [ev("error", 2000 + i * 900, message="x") for i in range(12)]
-    return PageView("odd", "s-odd", "/pay", "/pay", T0, T0 + 420_000, tuple(events))
 
 
 def test_signals_are_weighted_and_capped_per_kind() -> None:
@@ -59,33 +46,67 @@ def test_errors_and_a_negative_survey_answer_add_to_the_score() -> None:
     assert score.total == 5.5
 
 
+def _model(views: list[PageView], template: str = "/pay") -> dict[str, object]:
+    rows = [page_view_features(v) for v in views]
+    return build_model("city", template, rows, sessions=len(views))
+
+
 def test_an_odd_page_view_is_more_unusual_than_ordinary_ones() -> None:
     rng = random.Random(7)
-    views = [ordinary(n, rng) for n in range(80)] + [odd()]
-    model = fit_unusualness(views)
+    views = [ordinary(n, rng) for n in range(80)]
+    model = _model(views)
 
-    rated = model.unusualness(views)
+    typical = sorted(unusualness(page_view_features(v), model) for v in views)
+    odd_value = unusualness(page_view_features(odd()), model)
 
-    assert rated[-1] is not None and rated[-1] > 0.2
-    assert sorted(r for r in rated[:-1] if r is not None)[40] < rated[-1] / 4
-    assert score_session([odd()], [], False, model=model).breakdown["unusualness"] > 0.6
+    # Nine in ten ordinary page views count 0; the odd one ranks among the most unusual.
+    assert sum(1 for value in typical if value == 0) >= 72
+    assert odd_value >= 0.4 and odd_value > typical[76]
 
 
-def test_templates_with_too_few_page_views_get_no_rating() -> None:
-    rng = random.Random(1)
-    model = fit_unusualness([ordinary(n, rng, "/rare") for n in range(5)])
+def test_the_score_adds_unusualness_and_explains_it_by_feature() -> None:
+    model = _model([ordinary(n, random.Random(n)) for n in range(60)])
 
-    assert model.unusualness([ordinary(9, rng, "/rare")]) == [None]
-    assert (
-        "unusualness"
-        not in score_session([ordinary(9, rng, "/rare")], [], False, model=model).breakdown
+    rated = session_unusualness([odd()], {"/pay": model})
+    assert rated is not None
+    score = score_session([odd()], [], False, unusual=rated)
+
+    assert score.breakdown["unusualness"] == round(DEFAULT_WEIGHTS.unusualness * rated.value, 4)
+    assert score.unusual is not None and score.unusual["page_view_id"] == "odd"
+    named = {f["feature"] for f in score.unusual["features"]}
+    assert {"clicks", "errors"} <= named
+    assert score.unusual["reason"].startswith(f"more unusual than {rated.rank:.0%} of page views")
+    assert "clicks 40 (typical 3)" in score.unusual["reason"]
+
+
+def test_a_page_without_its_own_model_uses_the_site_wide_one() -> None:
+    site_model = _model([ordinary(n, random.Random(n), "/x") for n in range(40)], SITE_WIDE)
+    elsewhere = ordinary(99, random.Random(3), "/rare")
+
+    rated = session_unusualness([elsewhere], {SITE_WIDE: site_model})
+
+    assert rated is not None and (rated.template, rated.model) == ("/rare", SITE_WIDE)
+    assert session_unusualness([elsewhere], {"/pay": site_model}) is None
+
+
+def test_the_same_page_views_in_any_order_give_the_same_model_and_scores() -> None:
+    views = [ordinary(n, random.Random(n)) for n in range(40)]
+    shuffled = list(views)
+    random.Random(5).shuffle(shuffled)
+
+    first, second = _model(views), _model(shuffled)
+
+    assert first == second
+    assert json.loads(json.dumps(first)) == first  # plain data, nothing to unpickle
+    assert unusualness(page_view_features(odd()), first) == unusualness(
+        page_view_features(odd()), json.loads(json.dumps(second))
     )
 
 
-def test_the_same_page_views_give_the_same_unusualness() -> None:
-    views = [ordinary(n, random.Random(n)) for n in range(40)] + [odd()]
+def test_a_model_whose_sample_was_altered_is_refused() -> None:
+    model = _model([ordinary(n, random.Random(n)) for n in range(40)])
+    altered = {**model, "sample": {**model["sample"], "clicks": [0.0] * 40}}  # type: ignore[dict-item]
 
-    first = fit_unusualness(views).unusualness(views)
-    second = fit_unusualness(list(views)).unusualness(views)
-
-    assert first == second
+    with pytest.raises(InvalidModel, match="sample_hash"):
+        unusualness(page_view_features(odd()), altered)
+    assert session_unusualness([odd()], {"/pay": altered}) is None

@@ -64,3 +64,14 @@ def test_a_negative_answer_without_signals_is_grouped_by_its_last_page() -> None
 
     assert (group.template, group.element, group.pattern) == ("/taxes", "", ("negative_survey",))
     assert group.reason == "1 session: negative survey (/taxes)"
+
+
+def test_an_unusual_visit_without_signals_is_grouped_by_its_unusual_page() -> None:
+    views = [PageView("s-pv1", "s", "/pay", "/pay", T0), PageView("s-pv2", "s", "/", "/", T0 + 9)]
+    unusual = {"value": 0.5, "rank": 0.95, "page_view_id": "s-pv1", "template": "/pay"}
+    summary = SessionSummary("s", views, [], Score(1.5, {"unusualness": 1.5}, {}, unusual=unusual))
+
+    (group,) = shortlist([summary])
+
+    assert (group.template, group.pattern) == ("/pay", ("unusualness",))
+    assert group.reason == "1 session: unusualness (/pay)"

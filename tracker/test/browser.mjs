@@ -1,4 +1,7 @@
-/** Debian Chromium through playwright-core, and helpers to read what the tracker sent. */
+/**
+ * Debian Chromium through playwright-core, and helpers to read what the tracker sent.
+ * console/test/browser.mjs re-exports the launcher, so both packages start Chromium alike.
+ */
 
 import { chromium } from 'playwright-core';
 

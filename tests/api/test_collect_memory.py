@@ -1,0 +1,33 @@
+"""The API process never loads the redaction engine's NLP stack (about 100 MB resident)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+HEAVY = ("presidio_analyzer", "presidio_anonymizer", "spacy")
+
+
+def modules_after(statement: str) -> list[str]:
+    """The heavy top-level modules a fresh interpreter holds after running ``statement``."""
+    probe = f"import json, sys; {statement}; print(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    loaded = json.loads(result.stdout.splitlines()[-1])
+    return sorted({name.split(".")[0] for name in loaded} & set(HEAVY))
+
+
+def test_importing_the_api_app_loads_neither_presidio_nor_spacy() -> None:
+    assert modules_after("import api.app") == []
+
+
+def test_client_address_reduction_is_importable_without_the_engine() -> None:
+    assert modules_after("from anonymizer.client import truncate_ip, reduce_user_agent") == []
+
+
+def test_the_engine_still_loads_when_asked_for_by_name() -> None:
+    assert modules_after("from anonymizer import Redactor") == ["presidio_analyzer", "spacy"]
