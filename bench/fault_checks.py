@@ -113,7 +113,7 @@ async def wait_drained(resources: Resources, batch_ids: list[str], timeout_s: fl
 
 async def wait_quiet(resources: Resources, timeout_s: float = 20) -> None:
     """Until no aggregate is waiting to be recomputed, twice in a row a second apart."""
-    from workers.retention import DIRTY_KEY
+    from workers.dirty import DIRTY_KEY
 
     deadline = time.monotonic() + timeout_s
     quiet = 0

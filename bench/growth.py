@@ -36,7 +36,7 @@ from bench.common import (
 from bench.generator import cut_batches, generate
 from bench.store_ceiling import chunk_docs
 from storage.mongo import Store, connect_store
-from workers.aggregate import DIRTY_KEY
+from workers.dirty import mark_days
 from workers.store import day_of, page_view_doc
 from workers.timeline import page_views_of
 
@@ -191,7 +191,7 @@ async def stack_redis_sadd(stack: Stack, member: str) -> None:
 
     redis = Redis.from_url(stack.redis_url)
     try:
-        await redis.sadd(DIRTY_KEY, member)
+        await mark_days(redis, [member])
     finally:
         await redis.aclose()
 

@@ -11,6 +11,7 @@ install_network_guard()
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -139,6 +140,12 @@ async def worker(settings: Settings, api_url: str) -> AsyncIterator[Worker]:
     arq_worker = Worker(**options)
     task = asyncio.create_task(arq_worker.async_run())
     yield arq_worker
+    # Stop as `stuckpoint worker` does on SIGTERM: take no new job, let running ones finish
+    # (cancelling one mid-command made its connection raise in `close`).
+    arq_worker.allow_pick_jobs = False
+    deadline = time.monotonic() + 15
+    while any(not t.done() for t in arq_worker.tasks.values()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
     task.cancel()
     try:
         await task

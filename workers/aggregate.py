@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pymongo.errors import PyMongoError
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from api.resources import Resources
@@ -28,17 +29,23 @@ from signals.aggregates import (
 from signals.model import PageView, Signal
 from storage.chunks import pack
 from storage.mongo import Store
+from workers.dirty import (
+    FAILED_KEY,
+    FAILURES_KEY,
+    claim,
+    mark_days,
+    mark_of,
+    set_aside,
+    settle,
+)
 from workers.redact import RedactedBatch
 from workers.store import day_of
 from workers.timeline import PageViewTimeline
 
 logger = logging.getLogger(__name__)
 
-DIRTY_KEY = "stuckpoint:dirty"
-# Per dirty mark, how often its recompute failed; past the limit the mark moves to FAILED_KEY.
-FAILURES_KEY = "stuckpoint:dirty:failures"
-FAILED_KEY = "stuckpoint:dirty:failed"
 MAX_RECOMPUTE_FAILURES = 5
+MARKS_PER_RUN = 200
 DASHBOARD = "dashboard"
 """The collection of the dashboard's per-(site, day) documents."""
 
@@ -54,70 +61,55 @@ async def mark_dirty(
     # The session index lives on the session's first day, which a later batch may not touch.
     if session.get("day"):
         days.add(session["day"])
-    await resources.queue.sadd(DIRTY_KEY, *[f"{batch.site_id}|{day}" for day in sorted(days)])
+    await mark_days(resources.queue, [mark_of(batch.site_id, day) for day in days])
 
 
 async def aggregate_dirty(ctx: dict[str, Any]) -> int:
     """Recompute the aggregates of every (site, day) marked dirty since the last run.
 
-    The store failing (or a cancellation by the job timeout) puts back the failed mark and every
-    popped mark not yet recomputed, so the next run retries them all. Any other failure is the
-    site's data: its marks go back and the other sites go on; a mark that failed
-    `MAX_RECOMPUTE_FAILURES` times is set aside in `FAILED_KEY` and logged, so one bad day
-    cannot stop aggregation for every site.
+    Marks leave the dirty set only once their recompute is done and nothing re-marked them
+    meanwhile (`workers/dirty.py`), so a crash, a cancellation by the job timeout or the store
+    failing loses none. A failure in one site's data leaves the other sites going on; a mark
+    that failed `MAX_RECOMPUTE_FAILURES` times is set aside in `FAILED_KEY` and logged, so one
+    bad day cannot stop aggregation for every site.
     """
     resources: Resources = ctx["resources"]
+    queue = resources.queue
     started = time.monotonic()
-    popped = await resources.queue.spop(DIRTY_KEY, 200) or []
-    keys = [raw.decode() if isinstance(raw, bytes) else str(raw) for raw in popped]
-    by_site: dict[str, list[str]] = {}
-    for key in keys:
-        site_id, day = key.split("|", 1)
-        by_site.setdefault(site_id, []).append(day)
-    done: set[str] = set()
-    try:
-        for site_id, days in sorted(by_site.items()):
-            site_keys = [f"{site_id}|{day}" for day in days]
-            try:
-                await recompute_days(resources, site_id, sorted(days))
-            except (PyMongoError, RedisError):
-                raise
-            except Exception as err:
-                await _failed(resources, site_id, site_keys, err)
-            done.update(site_keys)
-    except BaseException:
-        # Missing: a kill between the pop and this line still loses the marks; moving them to
-        # a processing set (SMOVE) and sweeping it at startup would close that gap too.
-        left = [key for key in keys if key not in done]
-        if left:
-            await resources.queue.sadd(DIRTY_KEY, *left)
-        raise
-    if keys:
+    claimed = await claim(queue, MARKS_PER_RUN)
+    by_site: dict[str, list[tuple[str, str]]] = {}
+    for mark, generation in claimed:
+        by_site.setdefault(mark.split("|", 1)[0], []).append((mark, generation))
+    for site_id, marks in sorted(by_site.items()):
+        days = sorted(mark.split("|", 1)[1] for mark, _ in marks)
+        try:
+            await recompute_days(resources, site_id, days)
+        except (PyMongoError, RedisError):
+            raise
+        except Exception as err:
+            await _failed(queue, site_id, [mark for mark, _ in marks], err)
+            continue
+        await settle(queue, marks)
+    if claimed:
         logger.info(
-            "aggregated %d site-days in %.0f ms", len(keys), (time.monotonic() - started) * 1000
+            "aggregated %d site-days in %.0f ms", len(claimed), (time.monotonic() - started) * 1000
         )
-    return len(keys)
+    return len(claimed)
 
 
-async def _failed(resources: Resources, site_id: str, keys: list[str], err: Exception) -> None:
-    """Put a site's marks back for another try, or set aside those that failed too often.
+async def _failed(queue: Redis, site_id: str, marks: list[str], err: Exception) -> None:
+    """Count a failed recompute per mark; set aside the marks that failed too often.
 
     Only the error's type is logged: its message may quote stored values.
     """
-    queue = resources.queue
-    counts = [await queue.hincrby(FAILURES_KEY, key, 1) for key in keys]
-    retry = [key for key, n in zip(keys, counts, strict=True) if n < MAX_RECOMPUTE_FAILURES]
-    given_up = [key for key in keys if key not in retry]
-    if retry:
-        await queue.sadd(DIRTY_KEY, *retry)
-    if given_up:
-        await queue.sadd(FAILED_KEY, *given_up)
-        await queue.hdel(FAILURES_KEY, *given_up)
+    counts = [await queue.hincrby(FAILURES_KEY, mark, 1) for mark in marks]  # type: ignore[misc]
+    given_up = [m for m, n in zip(marks, counts, strict=True) if n >= MAX_RECOMPUTE_FAILURES]
+    await set_aside(queue, given_up)
     logger.error(
-        "aggregating site %s failed (%s): %d day(s) retried, %d set aside in %s",
+        "aggregating site %s failed (%s): %d day(s) left dirty, %d set aside in %s",
         site_id,
         type(err).__name__,
-        len(retry),
+        len(marks) - len(given_up),
         len(given_up),
         FAILED_KEY,
     )

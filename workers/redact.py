@@ -40,6 +40,8 @@ class RedactedBatch:
     # `ts_clamped` flag themselves); the detectors leave them out of timing rules.
     clamped_positions: list[int] = field(default_factory=list)
     part: int = 0  # the session part, after splits at inactivity or the length cap
+    # The recorder's id of this page load, when it sends one (see docs/ingest.md, `page_id`).
+    page_id: str | None = None
 
     @property
     def client_key(self) -> str:
@@ -113,6 +115,7 @@ def _redact(
         session_id=batch["session_id"],
         window_id=batch.get("window_id") or "main",
         seq=int(batch.get("seq") or 0),
+        page_id=batch.get("page_id"),
         visitor_id=batch.get("visitor_id"),
         received_at_ms=record["received_at_ms"],
         sent_at_ms=batch.get("sent_at_ms"),

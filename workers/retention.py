@@ -27,12 +27,10 @@ from redis.exceptions import LockError
 
 from api.errors import Unavailable
 from storage.mongo import Store
+from workers.dirty import mark_days, mark_of
 
 logger = logging.getLogger(__name__)
 
-# The same key as workers.aggregate.DIRTY_KEY (a test pins them equal); not imported from there
-# because that module loads the redaction engine.
-DIRTY_KEY = "stuckpoint:dirty"
 LOCK_PREFIX = "stuckpoint:lock:"
 # A batch of an erased session still in the queue is dropped while this marker lives.
 ERASED_PREFIX = "stuckpoint:erased:"
@@ -82,7 +80,7 @@ async def affected_days(store: Store, session_ids: list[str]) -> set[tuple[str, 
 
 async def mark_dirty(redis: Redis, pairs: set[tuple[str, str]]) -> None:
     if pairs:
-        await redis.sadd(DIRTY_KEY, *sorted(f"{site}|{day}" for site, day in pairs))  # type: ignore[misc]
+        await mark_days(redis, [mark_of(site, day) for site, day in pairs])
 
 
 async def write_audit(

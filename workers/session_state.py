@@ -47,6 +47,7 @@ class ChunkRef:
     received_at_ms: int
     format: str
     version: str  # digest of the chunk's event hashes: a cached copy is current when equal
+    page_id: str = ""  # the recorder's page-load id, when it sent one
 
 
 @dataclass
@@ -106,7 +107,16 @@ async def _state_of_older_session(store: Store, session_id: str) -> SessionState
     chunks = await store.event_chunks.find(
         {"session_id": session_id},
         projection=dict.fromkeys(
-            ("window_id", "origin_window_id", "seq", "received_at_ms", "format", "hashes"), 1
+            (
+                "window_id",
+                "origin_window_id",
+                "seq",
+                "received_at_ms",
+                "format",
+                "hashes",
+                "page_id",
+            ),
+            1,
         ),
     ).to_list(None)
     views = await store.page_views.find({"session_id": session_id}, {"_id": 1}).to_list(None)
@@ -123,6 +133,7 @@ async def _state_of_older_session(store: Store, session_id: str) -> SessionState
                 received_at_ms=int(c.get("received_at_ms", 0)),
                 format=c.get("format", "native"),
                 version=digest(c.get("hashes", [])),
+                page_id=str(c.get("page_id") or ""),
             )
             for c in chunks
         ],

@@ -68,18 +68,23 @@ def stream_of(state: SessionState, batch: RedactedBatch, chunk_id: str) -> str:
     (never overwritten) as a separate page life, so one tab's changes never land on the other's
     snapshot.
 
-    Known shortcoming: only the colliding batch moves to the new stream; the duplicate's later
-    batches, whose sequence numbers do not collide, stay in the original stream. An explicit page
-    id from the tracker (see docs/ingest.md, `page_id`) would make the split exact.
+    With the recorder's `page_id` the split is exact: every batch of a page load follows the
+    stream its first batch took. Known shortcoming: without it (rrweb's own recorder sends none)
+    only the colliding batch moves to the new stream; the duplicate's later batches, whose
+    sequence numbers do not collide, stay in the original stream. (Our tracker gives a
+    duplicated tab a window id of its own, so it never collides.)
     """
-    same_seq = [
-        c for c in state.chunks if c.seq == batch.seq and c.origin_window_id == batch.window_id
-    ]
-    for chunk in same_seq:
+    window = [c for c in state.chunks if c.origin_window_id == batch.window_id]
+    for chunk in window:
         if chunk.id == chunk_id:
             return chunk.window_id
-    if same_seq:
-        return f"{batch.window_id}~{chunk_id.rsplit(':', 1)[-1][:6]}"
+    if batch.page_id:
+        same_page = [c for c in window if c.page_id == batch.page_id]
+        if same_page:
+            return same_page[-1].window_id
+    if any(c.seq == batch.seq for c in window):
+        fork = digest(batch.page_id) if batch.page_id else chunk_id.rsplit(":", 1)[-1]
+        return f"{batch.window_id}~{fork[:6]}"
     return batch.window_id
 
 
@@ -125,6 +130,7 @@ async def store_chunk(
         "origin_window_id": batch.window_id,
         "duplicated_tab": window_id != batch.window_id,
         "seq": batch.seq,
+        "page_id": batch.page_id,
         "format": batch.format,
         "received_at_ms": batch.received_at_ms,
         "payload": pack(kept),
@@ -147,6 +153,7 @@ async def store_chunk(
         received_at_ms=batch.received_at_ms,
         format=batch.format,
         version=digest(hashes),
+        page_id=batch.page_id or "",
     )
     state.put_chunk(ref)
     CHUNKS.put(ref.version, chunk)

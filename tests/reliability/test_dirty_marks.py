@@ -1,11 +1,12 @@
-"""Dirty aggregate marks survive a failed recompute: the days are recomputed once the store is back.
+"""Dirty aggregate marks survive a failed or cut-short recompute, and a re-mark during one.
 
-`aggregate_dirty` pops up to 200 marks; when one recompute fails it puts back that one and every
-popped mark not yet recomputed, so none is lost.
+`aggregate_dirty` reads up to 200 marks without removing them and removes each only after its
+recompute, when nothing re-marked it meanwhile (`workers/dirty.py`), so none is lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -16,8 +17,16 @@ from api.settings import Settings
 from embedded import ValkeyServer
 from embedded.process import free_loopback_port
 from storage.mongo import connect_store
-from workers.aggregate import FAILED_KEY, FAILURES_KEY, MAX_RECOMPUTE_FAILURES, aggregate_dirty
-from workers.retention import DIRTY_KEY
+from workers.aggregate import MAX_RECOMPUTE_FAILURES, aggregate_dirty
+from workers.dirty import (
+    DIRTY_KEY,
+    FAILED_KEY,
+    FAILURES_KEY,
+    GENERATIONS_KEY,
+    claim,
+    mark_days,
+    settle,
+)
 
 
 async def test_marks_popped_before_a_store_failure_stay_dirty(
@@ -69,7 +78,44 @@ async def test_a_site_whose_data_breaks_its_recompute_does_not_stop_the_others(
         await resources.queue.delete(DIRTY_KEY, FAILURES_KEY, FAILED_KEY)
         await resources.close()
 
-    # Every run pops both marks: the good site is done each time, the bad mark goes back until
-    # its fifth failure sets it aside.
+    # Every run takes both marks: the good site is done each time, the bad mark stays until its
+    # fifth failure sets it aside.
     assert tries == [2] * MAX_RECOMPUTE_FAILURES
     assert dirty == set() and failed == {f"{bad}|{day}"} and counts == {}
+
+
+async def test_a_mark_renewed_during_a_recompute_stays_and_a_cut_short_run_loses_none(
+    settings: object, embedded_urls: dict[str, str], queue_server: ValkeyServer
+) -> None:
+    resources = await open_resources(
+        Settings(redis_url=queue_server.url, mongodb_url=embedded_urls["mongodb"])
+    )
+    queue = resources.queue
+    site = f"race-{uuid.uuid4().hex[:6]}"
+    early, renewed = f"{site}|2026-01-06", f"{site}|2026-01-07"
+    await queue.delete(DIRTY_KEY, GENERATIONS_KEY)
+    try:
+        await mark_days(queue, [early, renewed])
+        claimed = await claim(queue, 10)
+        # New data for one day lands while that day is being recomputed.
+        await mark_days(queue, [renewed])
+        removed = await settle(queue, claimed)
+        after_race = {m.decode() for m in await queue.smembers(DIRTY_KEY)}
+
+        # A run cut short (a kill, or the job timeout) before it settles leaves its marks.
+        task = asyncio.ensure_future(aggregate_dirty({"resources": resources}))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        after_cancel = {m.decode() for m in await queue.smembers(DIRTY_KEY)}
+
+        done = await aggregate_dirty({"resources": resources})
+        after_run = await queue.smembers(DIRTY_KEY)
+    finally:
+        await queue.delete(DIRTY_KEY, GENERATIONS_KEY)
+        await resources.close()
+
+    assert removed == 1 and after_race == {renewed}
+    assert after_cancel == {renewed}
+    assert done == 1 and after_run == set()

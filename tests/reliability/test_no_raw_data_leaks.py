@@ -31,7 +31,7 @@ from tests.reliability.canaries import (
 from tests.reliability.stack import open_stack
 from tests.surveys.factory import graphql_input
 from tests.surveys.public import DEPARTMENTS, ORIGIN, Site, create_survey, post
-from workers.retention import DIRTY_KEY
+from workers.dirty import DIRTY_KEY
 
 CLIENT_LOGGERS = ("httpx", "httpcore")
 

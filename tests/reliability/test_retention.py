@@ -10,10 +10,8 @@ from typing import Any
 from api.auth import create_site
 from api.resources import Resources
 from tests.reliability.stack import native_batch, raw_record, run_job
-from workers import aggregate
 from workers.retention import (
     DAY_MS,
-    DIRTY_KEY,
     day_of,
     erase_sessions,
     erase_visitor,
@@ -92,10 +90,6 @@ async def wait_aggregated(
         await asyncio.sleep(0.3)
         found = await aggregated(resources, site_id)
     return found
-
-
-def test_retention_marks_the_same_dirty_set_the_aggregator_reads() -> None:
-    assert DIRTY_KEY == aggregate.DIRTY_KEY
 
 
 async def test_retention_sweep_deletes_expired_sessions_everywhere_and_recomputes_aggregates(

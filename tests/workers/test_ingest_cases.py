@@ -39,6 +39,8 @@ async def post_batch(
         "format": "rrweb",
         "events": batch["events"],
     }
+    if "page_id" in batch:
+        body["page_id"] = batch["page_id"]
     response = await client.post(
         "/collect", content=orjson.dumps(body), headers={"content-type": "application/json"}
     )
@@ -135,6 +137,39 @@ async def test_duplicated_tab_reusing_a_window_id_is_kept_as_a_separate_page_lif
         {"session_id": f"demo:{session_id}"}
     )
     assert page_views == 2
+
+
+async def test_with_page_ids_every_batch_of_a_duplicated_tab_follows_its_own_stream(
+    client: httpx.AsyncClient, resources: Resources, keys: dict[str, str], worker: object
+) -> None:
+    data = case("27-duplicated-tab-same-window-id")
+    first, duplicate, more = data["events"]
+    session_id = uuid.uuid4().hex
+
+    # The original page (p-1) and the duplicate (p-2) both go on from the copied seq counter.
+    def later(ms: int) -> list[dict[str, Any]]:
+        return [{**e, "timestamp": e["timestamp"] + ms} for e in more["events"]]
+
+    batches = [
+        {**first, "page_id": "p-1"},
+        {**duplicate, "page_id": "p-2"},
+        {**more, "seq": 2, "page_id": "p-2"},
+        {**more, "seq": 2, "page_id": "p-1", "events": later(150)},
+        {**more, "seq": 3, "page_id": "p-2", "events": later(300)},
+    ]
+    ids = []
+    for batch in batches:  # one at a time: the order the two tabs' batches arrived in
+        ids.append(await post_batch(client, keys["site"], session_id, batch))
+        await wait_processed(resources, ids[-1:])
+
+    chunks = await resources.store.event_chunks.find({"session_id": f"demo:{session_id}"}).to_list(
+        None
+    )
+    streams = {(c["page_id"], c["seq"]): c["window_id"] for c in chunks}
+    assert len(chunks) == 5
+    assert streams[("p-1", 1)] == streams[("p-1", 2)] == "w-1"
+    assert streams[("p-2", 1)] == streams[("p-2", 2)] == streams[("p-2", 3)] != "w-1"
+    assert streams[("p-2", 1)].startswith("w-1~")
 
 
 async def test_a_session_splits_after_30_idle_minutes(
