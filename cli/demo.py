@@ -103,11 +103,12 @@ async def _post_native_sessions(
     """Post the scripted native sessions, wait until they are queryable, and return them."""
     now_ms = int(time.time() * 1000)
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
-        posted = 0
+        posted: set[str] = set()
         for script in scripted_sessions("https://city.example.test", now_ms):
+            session_id = uuid.uuid4().hex
             body = {
                 "site_key": site_key,
-                "session_id": uuid.uuid4().hex,
+                "session_id": session_id,
                 "window_id": "w1",
                 "seq": 1,
                 "sent_at": now_ms,
@@ -118,7 +119,7 @@ async def _post_native_sessions(
                 "/collect", content=orjson.dumps(body), headers={"content-type": "application/json"}
             )
             response.raise_for_status()
-            posted += 1
+            posted.add(f"{DEMO_SITE_ID}:{session_id}")
             logger.info("posted demo session (%s): %s", script["name"], response.json()["batch_id"])
 
         deadline = time.monotonic() + 60
@@ -129,9 +130,21 @@ async def _post_native_sessions(
                 headers={"authorization": f"Bearer {admin_key}"},
             )
             edges = result.json().get("data", {}).get("sessions", {}).get("edges", [])
-            if len(edges) >= posted or time.monotonic() > deadline:
-                return [e["node"] for e in edges]
+            # Only the sessions just posted: a store in use holds others too.
+            ours = [e["node"] for e in edges if e["node"]["id"] in posted]
+            if len(ours) >= len(posted) or time.monotonic() > deadline:
+                return ours
             await asyncio.sleep(0.5)
+
+
+def session_lines(sessions: list[dict[str, Any]]) -> list[str]:
+    """One line per session: id, event count, page templates. Never stored texts (whatever
+    redaction left in them would reach the terminal and the log)."""
+    lines = []
+    for session in sessions:
+        templates = " ".join(pv["template"] for pv in session.get("pageViews") or [])
+        lines.append(f"  {session['id']}: {session['eventCount']} events, pages {templates}")
+    return lines
 
 
 # --- Browser residents on the demo site -------------------------------------------------------

@@ -197,10 +197,10 @@ def show_admin_key(settings: Settings, admin_key: str) -> None:
 
 async def run_demo(base_url: str, site_key: str, admin_key: str) -> None:
     """Scripted sessions first (printed as GraphQL returns them), then browser residents."""
-    from cli.demo import demo_residents, post_demo_sessions
+    from cli.demo import demo_residents, post_demo_sessions, session_lines
 
     sessions = await post_demo_sessions(base_url, site_key, admin_key, residents=0)
-    print(json.dumps({"sessions": sessions}, indent=2))
+    print("\n".join(session_lines(sessions)), flush=True)
     logger.info("demo: %d scripted sessions queryable at %s/graphql", len(sessions), base_url)
     await demo_residents(base_url, admin_key)
 

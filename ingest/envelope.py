@@ -26,6 +26,8 @@ from ingest.numbers import may_hold_wide_int, wide_int_path
 FORMATS = ("rrweb", "native")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 MAX_SEQ = 2**53
+# The seq a PostHog capture stands in for (it sends none): its earliest event time.
+POSTHOG_SEQ = "_posthog_seq"
 
 
 @dataclass(frozen=True)
@@ -137,12 +139,23 @@ def _from_posthog(captures: list[Any]) -> tuple[dict[str, Any], list[Any]]:
         events.extend(data if isinstance(data, list) else [data])
     if not events:
         raise InvalidBatch(400, "events", "no $snapshot capture")
+    # PostHog sends no sequence number: the earliest event time orders a window's captures
+    # (a `seq` in the query string still wins), and differs between batches, as seqs must.
+    times = [e["timestamp"] for e in events if isinstance(e, dict) and _is_ms(e.get("timestamp"))]
+    if times:
+        envelope[POSTHOG_SEQ] = min(times)
     return envelope, events
+
+
+def _is_ms(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_SEQ
 
 
 def _batch_header(envelope: dict[str, Any], query: Mapping[str, str], events: list[Any]) -> Batch:
     def pick(name: str) -> Any:
         value = envelope.get(name)
+        if name == "seq" and value is None and query.get(name) is None:
+            return envelope.get(POSTHOG_SEQ)
         return query.get(name) if value is None else value
 
     return Batch(

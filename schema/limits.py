@@ -62,8 +62,13 @@ _QUOTED_NAME_RE = re.compile(
 )
 
 
+_ENUM_VALUE_RE = re.compile(r"Value '[^']*' does not exist in")
+
+
 def public_message(message: str) -> str:
     """A graphql-core message without the submitted values it quotes; names and types stay."""
+    # An enum value is shaped like a name but is the client's input (it could be anything).
+    message = _ENUM_VALUE_RE.sub("The value does not exist in", message)
     invalid = _INVALID_AT_RE.search(message)
     if invalid is not None:
         return message[: invalid.end()] + public_message(message[invalid.end() :])

@@ -50,6 +50,10 @@ class RawBatchStore:
         except InvalidToken as err:
             raise RawBatchCorrupt(batch_id) from err
 
+    async def exists(self, batch_id: str) -> bool:
+        """Whether the batch still waits to be processed (``done`` deletes it)."""
+        return bool(await self.redis.exists(RAW_PREFIX + batch_id))
+
     async def done(self, batch_id: str) -> None:
         """Forget a processed batch: the raw data, its pending record and its failure count."""
         async with self.redis.pipeline(transaction=True) as pipe:

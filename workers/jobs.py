@@ -121,6 +121,10 @@ async def _process(ctx: dict[str, Any], batch_id: str) -> dict[str, int | str]:
             await resources.raw_batches.done(batch_id)
             logger.info("batch %s belongs to an erased session; dropped", batch_id)
             return {"status": "erased"}
+        # A re-driven copy of this job may have finished it while we waited for the lock.
+        if not await resources.raw_batches.exists(batch_id):
+            logger.info("batch %s already processed by another job", batch_id)
+            return {"status": "missing"}
         redacted.part = await assign_part(resources.store, redacted, batch_key_of(redacted))
         # Read by _id once: the chunks, page views and signals the session holds so far.
         state, flags = await load_state(resources.store, redacted.stored_session_id)

@@ -285,3 +285,14 @@ def test_lone_surrogate_escapes_are_replaced_not_rejected() -> None:
     batch = parse_body(body, "application/json", None)
 
     assert batch.events[0]["data"]["href"] == "https://city.example/perm\ufffdits"
+
+
+def test_a_posthog_capture_without_a_seq_takes_its_earliest_event_time() -> None:
+    capture = load_case("rrweb/posthog-capture-envelope-fullsnapshot.json")
+    raw = json.dumps(capture).encode()
+
+    batch = parse_body(raw, "application/json", None, query={"site_key": "city-web"})
+    given = parse_body(raw, "application/json", None, query={"site_key": "city-web", "seq": "7"})
+
+    assert batch.seq == min(e["timestamp"] for e in batch.events) > 0
+    assert given.seq == 7

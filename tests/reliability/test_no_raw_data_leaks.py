@@ -242,3 +242,9 @@ async def test_graphql_error_messages_do_not_quote_submitted_values(
     ]
     texts = [(await client.post("/graphql", json=body, headers=auth)).text for body in bodies]
     assert [found_in(text) for text in texts] == [[], [], []]
+
+    # An enum value is shaped like a name, yet it is whatever the client typed.
+    enum = '{ pages(siteId: "demo", range: {from: "2026-12-01", to: "2026-12-01"}, order: JANE_ROE)'
+    answer = await client.post("/graphql", json={"query": enum + " { template } }"}, headers=auth)
+    assert answer.status_code == 200 and "PageOrder" in answer.text
+    assert "JANE_ROE" not in answer.text

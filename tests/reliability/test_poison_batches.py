@@ -175,3 +175,25 @@ async def test_an_integer_past_any_64_bit_range_is_read_as_a_number_and_stored(
     assert (response.json()["accepted"], response.json()["rejected"]) == (2, [])
     result = await job_result(resources, response.json()["batch_id"])
     assert result == {"status": "stored", "events": 2}
+
+
+async def test_two_jobs_of_one_batch_waiting_on_its_session_store_it_once(
+    resources: Resources, keys: dict[str, str], worker: Any
+) -> None:
+    import asyncio
+
+    from workers.retention import lock_key
+    from workers.store import session_key
+
+    ctx = await job_ctx(resources, worker)
+    body = batch_with({"type": "click", "ts": int(time.time() * 1000) - 500, "x": 1}, keys["site"])
+    batch_id = await put(resources, body)
+    # A re-drive queued a second job for the batch; both read it, then wait for the session.
+    lock = resources.queue.lock(lock_key(session_key("demo", body["session_id"])), timeout=30)
+    await lock.acquire()
+    jobs = [asyncio.create_task(process_batch(ctx, batch_id)) for _ in range(2)]
+    await asyncio.sleep(1.5)
+    await lock.release()
+    results = await asyncio.gather(*jobs)
+
+    assert sorted(r["status"] for r in results) == ["missing", "stored"]
