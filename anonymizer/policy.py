@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-POLICY_VERSION = "2026-12-03.2"
+POLICY_VERSION = "2026-12-03.3"
 
 # spaCy label → Presidio entity. Labels absent here are ignored (ORG, DATE, CARDINAL, ...):
 # on interface text they are mostly noise ("TypeError" as ORG, "2 of 10" as a date).
@@ -138,9 +138,27 @@ class PolicyConfig:
         "invite",
         "magic",
     )
+    # Whole query keys (words joined, lower case) whose values identify a household or person;
+    # matched whole so `account_type=business` stays.
+    url_secret_keys: tuple[str, ...] = (
+        "account",
+        "acct",
+        "accountnumber",
+        "accountno",
+        "accountnum",
+        "acctnumber",
+        "acctno",
+        "acctnum",
+    )
     url_digit_run_min: int = 6
     token_min_chars: int = 16
     token_min_entropy_bits: float = 3.0
+    # Letters-only tokens (`…/services/T…/B…/<secret>`): no word this long is this varied, nor
+    # this poor in vowels (about 1 in 5 random letters is a vowel, 2 in 5 in English words).
+    token_letters_min_chars: int = 20
+    token_letters_min_entropy_bits: float = 4.2
+    token_letters_max_vowel_share: float = 0.2
+    token_letters_sparse_entropy_bits: float = 3.6
     # Inputs: substrings of a field's name, id or autocomplete that always drop its value.
     input_sensitive_names: dict[str, str] = field(
         default_factory=lambda: {

@@ -283,6 +283,17 @@ class JwtRecognizer(GuardedPatternRecognizer):
         super().__init__(supported_entity="JWT", patterns=self.PATTERNS, name="JwtRecognizer")
 
 
+_SECRET_NAME = (
+    r"(?:token|secret|session|sessid|sess|api[_-]?key|apikey|passw(?:or)?d|auth|credential|"
+    r"cookie|sid)"
+)
+
+_COOKIE_NAME = r"[\w.%!#$&'*+^`|~-]+"
+_COOKIE_PAIR = rf"{_COOKIE_NAME}=[^;\s\\\"]*"
+# Set-Cookie attributes: their values say how the cookie is kept, not what it holds.
+_COOKIE_ATTRIBUTE = r"(?i:(?<![\w.%!#$&'*+^`|~-])(?:path|domain|expires|max-age|samesite|priority))"
+
+
 class SecretRecognizer(GuardedPatternRecognizer):
     """Bearer/basic credentials, cookies and session ids, and API keys with a known prefix."""
 
@@ -292,18 +303,38 @@ class SecretRecognizer(GuardedPatternRecognizer):
             r"(?i)\b(?:bearer|basic|token|digest)\s+(?P<value>[A-Za-z0-9\-._~+/]{12,}=*)",
             0.8,
         ),
+        # `\\?` before quotes: JSON kept as escaped text (`{\"sessionId\": \"…\"}`). Base64
+        # padding ends a value; a trailing colon makes it the next YAML key, not a value.
         Pattern(
             "secret assignment",
-            r"(?i)\b[\w.-]*(?:token|secret|session|sessid|sess|api[_-]?key|apikey|passw(?:or)?d|"
-            r"auth|credential|cookie|sid)[\w.-]*\"?\s*[:=]\s*[\"']?"
-            r"(?P<value>(?!(?i:bearer|basic|digest|token)\b)(?>[^\s\"';,&=]{6,})(?!=))",
+            rf"(?i)\b[\w.-]*{_SECRET_NAME}[\w.-]*\\?\"?\s*[:=]\s*\\?[\"']?"
+            r"(?P<value>(?!(?i:bearer|basic|digest|token)\b)(?>[^\s\"';,&=\\]{6,})"
+            r"(?:(?>={1,2})(?=[\s\"';,&)\\]|$))?(?<!:)(?!=))",
             0.7,
+        ),
+        # A quoted secret name, a comma, a quoted value: `setItem('sessionToken', '…')`.
+        Pattern(
+            "secret argument",
+            rf"(?i)[\"'][\w.-]*{_SECRET_NAME}[\w.-]*\\?[\"']\s*,\s*\\?[\"']"
+            r"(?P<value>[^\s\"'\\]{6,})",
+            0.7,
+        ),
+        # Each value of a Cookie header, names kept: `Cookie: cart_id=…; user_pref=…`. The
+        # `regex` module allows this variable-width lookbehind; at most 64 cookies back.
+        # Missing: text over 400 chars is analyzed in chunks, and a header cut there loses its
+        # `Cookie:` label in the next chunk, whose values stay; cutting chunks at line ends
+        # (or finding headers before chunking) would fix it.
+        Pattern(
+            "cookie header",
+            rf"(?i)(?<=\b(?:set-)?cookie[ \t]*:[ \t]*(?:{_COOKIE_PAIR};[ \t]*){{0,63}}"
+            rf"{_COOKIE_NAME}=)(?<!{_COOKIE_ATTRIBUTE}=)(?P<value>[^;\s\\\"]+)",
+            0.8,
         ),
         Pattern(
             "api key prefix",
             r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}|\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}"
             r"|\bgh[pousr]_[A-Za-z0-9]{30,}|\bgithub_pat_\w{20,}|\bxox[abprse]-[\w-]{10,}"
-            r"|\bxapp-[\w-]{10,}|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bAIza[\w-]{30,}"
+            r"|\bxapp-[\w-]{10,}|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bAIza[\w-]{25,}"
             r"|\bSG\.[\w-]{10,}\.[\w-]{10,}|\bya29\.[\w-]{20,}|\bglpat-[\w-]{20}",
             0.9,
         ),
@@ -314,8 +345,8 @@ class SecretRecognizer(GuardedPatternRecognizer):
         super().__init__(supported_entity="SECRET", patterns=self.PATTERNS, name="SecretRecognizer")
 
     def adjust_score(self, found: str, score: float) -> float:
-        """A hex run needs both letters and digits to look like a key."""
-        if re.fullmatch(r"[a-fA-F0-9]+", found):
+        """A long hex run needs both letters and digits to look like a key."""
+        if len(found) >= 32 and re.fullmatch(r"[a-fA-F0-9]+", found):
             has_digit = any(c.isdigit() for c in found)
             has_alpha = any(c.isalpha() for c in found)
             return score if has_digit and has_alpha else EntityRecognizer.MIN_SCORE

@@ -37,6 +37,9 @@ TIMEOUT_PLACEHOLDER = "<REDACTED>"
 # Longer texts are analyzed in chunks of about this size.
 CHUNK_CHARS = 400
 TRUNCATED_PLACEHOLDER = "<TRUNCATED>"
+# Escapes left in text taken from JSON or code (`…\\neyJ…` in a console payload): read as
+# whitespace, else the letter glues onto the value after it and word boundaries fail.
+ESCAPE_RE = re.compile(r"\\[nrtfb](?=\w)")
 
 
 @dataclass(frozen=True)
@@ -266,7 +269,9 @@ class TextRedactor:
         self, text: str, kind: str, art: NlpArtifacts, audit: Audit, context: Sequence[str]
     ) -> tuple[str, list[Finding]]:
         """Find, filter, merge and replace; URLs inside the text get the URL rule."""
-        urls = [m for m in URL_IN_TEXT_RE.finditer(text)]
+        # Same length as `text`, so every offset found in `scan` applies to `text`.
+        scan = ESCAPE_RE.sub("  ", text)
+        urls = [m for m in URL_IN_TEXT_RE.finditer(scan)]
         url_spans = []
         for match in urls:
             end = match.end()
@@ -275,7 +280,7 @@ class TextRedactor:
             url_spans.append((match.start(), end))
 
         results = self.engine.analyzer.analyze(
-            text,
+            scan,
             language="en",
             entities=self.entities[kind],
             nlp_artifacts=art,

@@ -19,6 +19,7 @@ ValueAnalyzer = Callable[[str, Audit], str]
 EMAIL_RE = re.compile(r"[^\s/@]+@[^\s/@]+\.[^\s/@]+")
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 JWT_RE = re.compile(r"eyJ[\w-]{8,}\.[\w-]{4,}\.[\w-]*")
+VOWELS = frozenset("aeiouäöüàáâèéêìíîòóôùúû")
 # Values that stay readable after quoting: our placeholders and ordinary punctuation.
 SAFE_CHARS = "<>/:@!$'()*,;-._~"
 
@@ -53,8 +54,24 @@ def looks_like_token(value: str, config: PolicyConfig) -> bool:
     has_digit = any(c.isdigit() for c in value)
     has_alpha = any(c.isalpha() for c in value)
     if not (has_digit and has_alpha):
-        return has_digit is False and len(value) >= 32 and entropy_bits(value) >= 4.0
+        if has_digit:
+            return False
+        return letters_token(value, config)
     return entropy_bits(value) >= config.token_min_entropy_bits
+
+
+def letters_token(value: str, config: PolicyConfig) -> bool:
+    """A long run of letters that is too varied or too poor in vowels to be words."""
+    bits = entropy_bits(value)
+    if len(value) >= 32 and bits >= 4.0:
+        return True
+    if len(value) < config.token_letters_min_chars or not value.isalpha():
+        return False
+    vowel_share = sum(c in VOWELS for c in value.lower()) / len(value)
+    sparse = vowel_share < config.token_letters_max_vowel_share
+    return bits >= config.token_letters_min_entropy_bits or (
+        sparse and bits >= config.token_letters_sparse_entropy_bits
+    )
 
 
 def name_words(name: str) -> list[str]:
@@ -68,6 +85,8 @@ def is_secret_key(key: str, config: PolicyConfig) -> bool:
     words = name_words(key)
     joined = "".join(words)
     secret = set(config.url_secret_words)
+    if joined in config.url_secret_keys:
+        return True
     return joined in secret or any(word in secret for word in words)
 
 
