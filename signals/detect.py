@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Protocol
 
 from signals.cursor import thrashed_cursor_in
 from signals.dead import dead_clicks_in
@@ -24,6 +25,15 @@ from signals.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from signals.timeline import clamped_events
 
 logger = logging.getLogger(__name__)
+
+
+class PageViewDetector(Protocol):
+    """What ``detect_session`` runs per page view: ``detect_page_view`` or a stand-in."""
+
+    def __call__(
+        self, page_view: PageView, thresholds: Thresholds, *, left_at_ms: int | None
+    ) -> list[Signal]: ...
+
 
 PAGE_DETECTORS = (rage_clicks_in, error_clicks_in, thrashed_cursor_in)
 
@@ -79,15 +89,21 @@ def detect_page_view(
 
 
 def detect_session(
-    page_views: Sequence[PageView], thresholds: ThresholdsFor = DEFAULT_THRESHOLDS
+    page_views: Sequence[PageView],
+    thresholds: ThresholdsFor = DEFAULT_THRESHOLDS,
+    page_view_detector: PageViewDetector | None = None,
 ) -> list[Signal]:
-    """All signals of one session: each page view's, then quick backs and page loops."""
+    """All signals of one session: each page view's, then quick backs and page loops.
+
+    ``page_view_detector`` stands in for ``detect_page_view`` (the worker passes a memoised one).
+    """
+    detect = page_view_detector or detect_page_view
     signals: list[Signal] = []
     for views in by_window(page_views):
         for view, following in zip(views, [*views[1:], None], strict=True):
             left_at = following.start_ts if following is not None else None
             limits = thresholds_of(thresholds, view.template)
-            signals.extend(detect_page_view(view, limits, left_at_ms=left_at))
+            signals.extend(detect(view, limits, left_at_ms=left_at))
 
     signals.extend(quick_backs_in(page_views, thresholds))
     signals.extend(page_loops_in(page_views, thresholds))

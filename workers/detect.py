@@ -13,14 +13,11 @@ import orjson
 from api.resources import Resources
 from signals.departments import department_for
 from signals.detect import detect_page_view
+from signals.detect import detect_session as detect_signals
 from signals.features import page_view_features
-from signals.model import PageView, Signal, sort_signals
+from signals.model import PageView, Signal
 from signals.navigation import (
     ThresholdsFor,
-    by_window,
-    page_loops_in,
-    quick_backs_in,
-    thresholds_of,
 )
 from signals.score import score_session
 from signals.thresholds import DEFAULT_THRESHOLDS, Thresholds, resolve_thresholds
@@ -73,9 +70,8 @@ class PageViewDetections:
     """This process's recent page-level signals by page view, so a batch re-detects only the
     page views it changed (a batch mostly extends one page view; the others stay as they were).
 
-    Mirrors ``signals.detect.detect_session`` (tests/workers/test_detect_cache.py holds them
-    equal): page-level detectors per page view, memoised on the page view's content, then the
-    session-level ones (quick backs, page loops) over all page views.
+    ``signals.detect.detect_session`` with its page-level detectors memoised on the page view's
+    content (tests/workers/test_detect_cache.py holds the two equal).
     """
 
     def __init__(self, size: int = DETECTIONS_KEPT) -> None:
@@ -85,30 +81,24 @@ class PageViewDetections:
     def detect_session(
         self, page_views: Sequence[PageView], thresholds: ThresholdsFor = DEFAULT_THRESHOLDS
     ) -> list[Signal]:
-        signals: list[Signal] = []
-        for views in by_window(page_views):
-            for view, following in zip(views, [*views[1:], None], strict=True):
-                left_at = following.start_ts if following is not None else None
-                limits = thresholds_of(thresholds, view.template)
-                signals.extend(self._page_view(view, limits, left_at))
-        signals.extend(quick_backs_in(page_views, thresholds))
-        signals.extend(page_loops_in(page_views, thresholds))
-        return sort_signals(signals)
+        return detect_signals(page_views, thresholds, page_view_detector=self._page_view)
 
-    def _page_view(self, view: PageView, limits: Thresholds, left_at: int | None) -> list[Signal]:
-        content = orjson.dumps(view.events, option=orjson.OPT_NON_STR_KEYS, default=str)
+    def _page_view(
+        self, page_view: PageView, thresholds: Thresholds, *, left_at_ms: int | None
+    ) -> list[Signal]:
+        content = orjson.dumps(page_view.events, option=orjson.OPT_NON_STR_KEYS, default=str)
         key = (
-            view.id,
-            view.template,
-            view.start_ts,
-            view.end_ts,
-            left_at,
-            limits,
+            page_view.id,
+            page_view.template,
+            page_view.start_ts,
+            page_view.end_ts,
+            left_at_ms,
+            thresholds,
             hashlib.blake2b(content, digest_size=16).digest(),
         )
         found = self._signals.pop(key, None)
         if found is None:
-            found = detect_page_view(view, limits, left_at_ms=left_at)
+            found = detect_page_view(page_view, thresholds, left_at_ms=left_at_ms)
         self._signals[key] = found
         while len(self._signals) > self.size:
             self._signals.popitem(last=False)
