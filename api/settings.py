@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     max_event_bytes: int = 524_288
     max_batch_events: int = 5_000
     rate_limit_per_minute: int = 1_200
+    # Per API key (or per client address without one) on /graphql, requests and WebSocket opens.
+    graphql_rate_limit_per_minute: int = 600
 
     job_timeout_s: int = 60
     job_max_tries: int = 8

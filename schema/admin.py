@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import strawberry
 from strawberry.types import Info
 
+from anonymizer.policy import PolicyConfig
+from anonymizer.urls import is_secret_key
 from api.auth import (
     Role,
     create_api_key,
@@ -26,6 +28,8 @@ from schema.context import Context, IsAdmin, IsAnalyst
 from storage.mongo import set_fields
 
 SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ALLOWED_NAME = re.compile(r"^[a-z0-9_.:\[\]-]{1,64}$")
+MAX_ALLOWED_NAMES = 100
 MAX_RETENTION_DAYS = 3650
 
 
@@ -40,6 +44,27 @@ def departments_of(doc: dict[str, Any]) -> list[Department]:
     return [Department(path_prefix=p, name=n) for p, n in sorted(mapping.items())]
 
 
+@strawberry.type(description="A site's own redaction choices, on top of the policy.")
+class SiteRedaction:
+    analyzed_input_fields: list[str] = strawberry.field(
+        description="Form fields (by name, id or autocomplete) whose values are kept with "
+        "personal details replaced, instead of dropped. Password, hidden, card, one-time-code "
+        "fields, text areas and selects stay dropped whatever is listed here."
+    )
+    url_allowed_keys: list[str] = strawberry.field(
+        description="Query keys whose values are kept unless the analyzer finds personal "
+        "details in them (then replaced); values of other keys may be removed as tokens."
+    )
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> SiteRedaction:
+        choices = doc.get("redaction") or {}
+        return cls(
+            analyzed_input_fields=sorted(choices.get("analyze_input_fields") or []),
+            url_allowed_keys=sorted(choices.get("url_allowed_keys") or []),
+        )
+
+
 @strawberry.type(description="A website that sends data to Stuckpoint.")
 class Site:
     id: strawberry.ID
@@ -47,6 +72,7 @@ class Site:
     origins: list[str]
     departments: list[Department]
     retention_days: int
+    redaction: SiteRedaction
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Site:
@@ -56,6 +82,7 @@ class Site:
             origins=list(doc.get("origins") or []),
             departments=departments_of(doc),
             retention_days=int(doc.get("retention_days", 90)),
+            redaction=SiteRedaction.from_doc(doc),
         )
 
 
@@ -122,6 +149,37 @@ class SiteUpdate:
     origins: list[str] | None = None
     departments: list[DepartmentInput] | None = None
     retention_days: int | None = None
+
+
+@strawberry.input(description="Replaces both of a site's redaction allow-lists.")
+class SiteRedactionInput:
+    analyzed_input_fields: list[str] = strawberry.field(default_factory=list)
+    url_allowed_keys: list[str] = strawberry.field(default_factory=list)
+
+
+def checked_names(names: list[str], field: str) -> list[str]:
+    """Field or query-key names: lower case, at most ``MAX_ALLOWED_NAMES`` of them."""
+    if len(names) > MAX_ALLOWED_NAMES:
+        raise InvalidInput(f"at most {MAX_ALLOWED_NAMES} names", field=field)
+    cleaned = {name.strip().lower() for name in names}
+    if not all(ALLOWED_NAME.match(name) for name in cleaned):
+        raise InvalidInput("a name is 1-64 of letters, digits and _ - . : [ ]", field=field)
+    return sorted(cleaned)
+
+
+def checked_url_keys(keys: list[str]) -> list[str]:
+    """Allow-listed query keys; credentials' keys (token, code, password...) are refused, as an
+    allow-listed value would be kept where the policy removes it."""
+    cleaned = checked_names(keys, "urlAllowedKeys")
+    # As given, too: `resetToken` splits into words only before lower-casing.
+    secret = [key for key in [*keys, *cleaned] if is_secret_key(key.strip(), PolicyConfig())]
+    if secret:
+        raise InvalidInput(
+            "secret-named query keys (token, code, key, session, auth, password...) cannot be "
+            "allow-listed",
+            field="urlAllowedKeys",
+        )
+    return cleaned
 
 
 def checked_origins(origins: list[str]) -> list[str]:
@@ -228,6 +286,32 @@ class AdminMutations:
             if result.matched_count == 0:
                 raise NotFound("no such site", field="id")
             await write_audit(store, who, "site_updated", {"sites": 1}, site_id=id)
+        doc = await store.sites.find_one({"_id": id})
+        if doc is None:
+            raise NotFound("no such site", field="id")
+        return Site.from_doc(doc)
+
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="Set a site's redaction allow-lists; batches processed from now on use them.",
+    )
+    async def set_site_redaction(
+        self, info: Info[Context, Any], id: str, input: SiteRedactionInput
+    ) -> Site:
+        who = await info.context.require(Role.ADMIN)
+        await info.context.require_site(id)
+        choices = {
+            "analyze_input_fields": checked_names(
+                input.analyzed_input_fields, "analyzedInputFields"
+            ),
+            "url_allowed_keys": checked_url_keys(input.url_allowed_keys),
+        }
+        store = info.context.store
+        result = await set_fields(store.sites, {"_id": id}, {"redaction": choices})
+        if result.matched_count == 0:
+            raise NotFound("no such site", field="id")
+        counts = {k: len(v) for k, v in choices.items()}
+        await write_audit(store, who, "site_redaction_updated", counts, site_id=id)
         doc = await store.sites.find_one({"_id": id})
         if doc is None:
             raise NotFound("no such site", field="id")

@@ -30,7 +30,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import KeyCache, Principal, Role, authenticate
 from api.bodylimit import refusal
-from api.errors import InvalidInput, StuckpointError
+from api.errors import InvalidInput, StuckpointError, TooManyRequests, Unavailable
 from api.ratelimit import RateLimiter
 from api.settings import Settings
 from schema.admin import AdminMutations, AdminQueries
@@ -137,9 +137,12 @@ class StuckpointGraphQL(GraphQL[Context, None]):
         self.redis = redis
         self.key_cache = KeyCache()
         self.site_cache = KeyCache()
-        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.rate_limiter = RateLimiter(settings.graphql_rate_limit_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -167,8 +170,37 @@ class StuckpointGraphQL(GraphQL[Context, None]):
             # No valid key (or no store to check it): the resolvers answer with the reason.
             principal = None
         client = request.client.host if request.client else "unknown"
-        self.rate_limiter.check(f"key:{principal.key_id}" if principal else f"addr:{client}")
+        await self._take(f"key:{principal.key_id}" if principal else f"addr:{client}")
         return principal
+
+    async def _take(self, key: str) -> None:
+        """One request from the key's allowance, shared by every API process through Redis.
+
+        Without Redis (or while it is down) this process's own buckets decide: dashboards keep
+        working through a queue outage, at the cost of N processes allowing N times the rate.
+        """
+        if self.redis is not None:
+            try:
+                await self.rate_limiter.check_shared(self.redis, "graphql:" + key)
+                return
+            except Unavailable:
+                pass
+        self.rate_limiter.check("graphql:" + key)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Open a subscription connection unless its client address is over the rate limit.
+
+        The key arrives only inside the connection (``connection_init``), so opening is limited
+        per client address; a refused opening is closed before the handshake (HTTP 403) with
+        the reason in the close message.
+        """
+        client = scope.get("client")
+        try:
+            await self._take(f"ws:{client[0] if client else 'unknown'}")
+        except TooManyRequests as err:
+            await WebSocket(scope, receive, send).close(code=4429, reason=err.message)
+            return
+        await super().__call__(scope, receive, send)
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON of a WebSocket message (and of bodies, via ``parse_json``).

@@ -218,7 +218,7 @@ async def test_typed_errors_keep_their_message_code_and_field(
 @pytest.fixture(scope="module")
 async def limited_api(settings: Settings, resources: Resources) -> AsyncIterator[str]:
     """The GraphQL server allowing 3 requests a minute per caller."""
-    tight = settings.model_copy(update={"rate_limit_per_minute": 3})
+    tight = settings.model_copy(update={"graphql_rate_limit_per_minute": 3})
     async with serve_graphql(tight, resources.store) as url:
         yield url
 

@@ -9,12 +9,18 @@ from pathlib import Path
 import httpx
 import pytest
 from redis.asyncio import Redis
+from websockets.exceptions import InvalidStatus
 
+from api.auth import Role, create_api_key
 from api.errors import TooManyRequests, Unavailable
 from api.ratelimit import KEY_PREFIX, RateLimiter
+from api.resources import Resources
+from api.settings import Settings
 from embedded import ValkeyServer
 from embedded.process import free_loopback_port
 from tests.reliability.stack import native_batch, open_stack
+from tests.schema.conftest import serve_graphql
+from tests.schema.ws import close_code_after_init
 
 
 @pytest.fixture
@@ -130,3 +136,64 @@ async def test_collect_answers_503_with_retry_after_when_redis_is_down(
     assert refused.status_code == 503
     assert refused.headers["retry-after"] == "5"
     assert refused.json()["error"] == "unavailable"
+
+
+async def test_graphql_requests_of_one_key_share_a_budget_across_api_processes(
+    settings: Settings, resources: Resources, own_queue: ValkeyServer
+) -> None:
+    tight = settings.model_copy(update={"graphql_rate_limit_per_minute": 3})
+    key = await create_api_key(resources.store, Role.ANALYST, "shared graphql budget")
+    first_redis, second_redis = Redis.from_url(own_queue.url), Redis.from_url(own_queue.url)
+    try:
+        async with (
+            serve_graphql(tight, resources.store, first_redis) as one,
+            serve_graphql(tight, resources.store, second_redis) as two,
+        ):
+            statuses = [(await _version(url, key)).status_code for url in (one, two, one, two, one)]
+    finally:
+        await first_redis.aclose()
+        await second_redis.aclose()
+
+    # Two processes, one budget of 3: the fourth request is refused by whichever process.
+    assert statuses == [200, 200, 200, 429, 429]
+
+
+async def test_graphql_falls_back_to_its_own_budget_while_redis_is_down(
+    settings: Settings, resources: Resources
+) -> None:
+    tight = settings.model_copy(update={"graphql_rate_limit_per_minute": 2})
+    key = await create_api_key(resources.store, Role.ANALYST, "redis down")
+    gone = Redis.from_url(f"redis://127.0.0.1:{free_loopback_port()}", socket_timeout=1)
+    try:
+        async with serve_graphql(tight, resources.store, gone) as url:
+            statuses = [(await _version(url, key)).status_code for _ in range(3)]
+    finally:
+        await gone.aclose()
+
+    # Dashboards keep answering through a queue outage, still limited per process.
+    assert statuses == [200, 200, 429]
+
+
+async def test_websocket_openings_over_the_limit_are_refused_before_the_handshake(
+    settings: Settings, resources: Resources, own_queue: ValkeyServer
+) -> None:
+    tight = settings.model_copy(update={"graphql_rate_limit_per_minute": 2})
+    key = await create_api_key(resources.store, Role.ANALYST, "ws openings")
+    redis = Redis.from_url(own_queue.url)
+    try:
+        async with serve_graphql(tight, resources.store, redis) as url:
+            accepted = [await close_code_after_init(url, key) for _ in range(2)]
+            with pytest.raises(InvalidStatus) as refused:
+                await close_code_after_init(url, key)
+    finally:
+        await redis.aclose()
+
+    assert accepted == [None, None]
+    assert refused.value.response.status_code == 403
+
+
+async def _version(url: str, key: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        return await http.post(
+            "/graphql", json={"query": "{ version }"}, headers={"authorization": f"Bearer {key}"}
+        )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 import uvicorn
 from pymongo import AsyncMongoClient, monitoring
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
@@ -66,7 +67,9 @@ class ApiServer:
 
 
 @contextlib.asynccontextmanager
-async def serve_graphql(settings: Settings, store: Store) -> AsyncIterator[str]:
+async def serve_graphql(
+    settings: Settings, store: Store, redis: Redis | None = None
+) -> AsyncIterator[str]:
     """Serve the GraphQL app alone (HTTP and WebSocket on /graphql) on a loopback port.
 
     The full API's startup also creates indexes; a second createIndexes of several indexes at
@@ -75,7 +78,7 @@ async def serve_graphql(settings: Settings, store: Store) -> AsyncIterator[str]:
     """
     from schema.app import graphql_app
 
-    graphql = graphql_app(settings, store)
+    graphql = graphql_app(settings, store, redis)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -13,6 +13,7 @@ from api.auth import Role, create_api_key, hash_key, key_id_of
 from api.resources import Resources
 from tests.helpers import graphql
 from tests.schema.seed import new_site
+from workers.redact import site_policy_of
 
 CREATE_SITE = """
 mutation Create($input: SiteInput!) {
@@ -224,3 +225,57 @@ async def test_revoking_an_unknown_key_id_is_not_found(
     result = await graphql(client, keys["admin"], REVOKE_KEY, {"id": "nope"})
 
     assert result["errors"][0]["extensions"] == {"code": "not_found", "field": "keyId"}
+
+
+SET_REDACTION = """
+mutation Set($id: String!, $input: SiteRedactionInput!) {
+  setSiteRedaction(id: $id, input: $input) {
+    id redaction { analyzedInputFields urlAllowedKeys }
+  }
+}
+"""
+
+
+async def test_site_redaction_allow_lists_are_set_in_the_shape_the_worker_reads(
+    client: httpx.AsyncClient, resources: Resources, keys: dict[str, str]
+) -> None:
+    site_id = await new_site(resources.store)
+    lists = {"analyzedInputFields": ["Search", "comments", "search"], "urlAllowedKeys": ["q"]}
+
+    result = await graphql(client, keys["admin"], SET_REDACTION, {"id": site_id, "input": lists})
+
+    assert result["data"]["setSiteRedaction"] == {
+        "id": site_id,
+        "redaction": {"analyzedInputFields": ["comments", "search"], "urlAllowedKeys": ["q"]},
+    }
+    stored = await resources.store.sites.find_one({"_id": site_id})
+    policy = site_policy_of(stored)  # type: ignore[arg-type]
+    assert policy.analyze_input_fields == frozenset({"comments", "search"})
+    assert policy.url_allowed_keys == frozenset({"q"})
+    audit = await resources.store.audit_log.find_one(
+        {"site_id": site_id, "action": "site_redaction_updated"}
+    )
+    assert audit is not None
+    assert audit["counts"] == {"analyze_input_fields": 2, "url_allowed_keys": 1}
+
+
+async def test_site_redaction_refuses_secret_query_keys_bad_names_and_non_admins(
+    client: httpx.AsyncClient, resources: Resources, keys: dict[str, str]
+) -> None:
+    site_id = await new_site(resources.store)
+
+    async def attempt(key: str, lists: dict[str, list[str]]) -> dict[str, Any]:
+        return await graphql(client, key, SET_REDACTION, {"id": site_id, "input": lists})
+
+    secret = await attempt(keys["admin"], {"urlAllowedKeys": ["page", "resetToken"]})
+    bad_name = await attempt(keys["admin"], {"analyzedInputFields": ["first name"]})
+    too_many = await attempt(keys["admin"], {"analyzedInputFields": [f"f{i}" for i in range(101)]})
+    officer = await attempt(keys["privacy_officer"], {"analyzedInputFields": ["search"]})
+
+    assert secret["errors"][0]["extensions"] == {"code": "invalid_input", "field": "urlAllowedKeys"}
+    assert "secret-named" in secret["errors"][0]["message"]
+    assert bad_name["errors"][0]["extensions"]["field"] == "analyzedInputFields"
+    assert too_many["errors"][0]["message"] == "at most 100 names"
+    assert officer["errors"][0]["extensions"]["code"] == "forbidden"
+    stored = await resources.store.sites.find_one({"_id": site_id})
+    assert stored is not None and "redaction" not in stored
