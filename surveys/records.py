@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo.asynchronous.collection import AsyncCollection
+
 from storage.mongo import Store
 from surveys.caps import DAY_MS, Showing, VisitorHistory
 from surveys.model import DISMISSED, SHOWN, Survey
 from surveys.store import SURVEY_EVENTS
+from workers.session_state import STATE_FIELD, SessionState
+
+RESPONSE_IDS = "response_ids"
+"""Session document field: ids of the session's survey responses."""
 
 
 def day_of(ms: int) -> str:
@@ -89,24 +96,50 @@ async def save_redaction_audit(
     )
 
 
-async def nearest_signal(store: Store, session_id: str, ts: int) -> dict[str, Any] | None:
-    """The session's last signal at or before `ts`: `{"id", "kind", "ts"}`, for the replay jump."""
-    cursor = (
-        store.signals.find(
-            {"session_id": session_id, "ts": {"$lte": ts}, "false_positive": {"$ne": True}},
-            {"kind": 1, "ts": 1},
-        )
-        .sort([("ts", -1), ("_id", -1)])
-        .limit(1)
-    )
-    found = await cursor.to_list(None)
-    if not found:
+async def _session_state(store: Store, session_id: str) -> SessionState | None:
+    """The worker's state of the session (what it stored, by id); None when the session is not
+    stored yet, or was stored before states existed (the callers then scan, once)."""
+    doc = await store.sessions.find_one({"_id": session_id}, {STATE_FIELD: 1})
+    if doc is None:
+        return SessionState()
+    if STATE_FIELD not in doc:
         return None
-    return {"id": found[0]["_id"], "kind": found[0]["kind"], "ts": found[0]["ts"]}
+    return SessionState.unpack(doc[STATE_FIELD])
 
 
-async def mark_session(store: Store, session_id: str, negative: bool) -> bool:
-    """Flag the session for its relevance score; False when the worker has not stored it yet.
+async def _by_ids(
+    collection: AsyncCollection[dict[str, Any]], ids: list[str], projection: dict[str, int]
+) -> list[dict[str, Any]]:
+    # One `_id` lookup each: the only filter FerretDB v1 on SQLite answers from an index.
+    found = await asyncio.gather(*(collection.find_one({"_id": i}, projection) for i in ids))
+    return [doc for doc in found if doc is not None]
+
+
+async def nearest_signal(store: Store, session_id: str, ts: int) -> dict[str, Any] | None:
+    """The session's last signal at or before `ts`: `{"id", "kind", "ts"}`, for the replay jump.
+
+    Read by `_id` from the signals the worker's state lists, so an answer costs the same however
+    much is stored (a `session_id` filter scans every signal on FerretDB v1).
+    """
+    state = await _session_state(store, session_id)
+    if state is None:
+        docs = await store.signals.find(
+            {"session_id": session_id}, {"kind": 1, "ts": 1, "false_positive": 1}
+        ).to_list(None)
+    else:
+        docs = await _by_ids(
+            store.signals, sorted(state.signals), {"kind": 1, "ts": 1, "false_positive": 1}
+        )
+    before = [d for d in docs if d.get("ts", ts + 1) <= ts and not d.get("false_positive")]
+    if not before:
+        return None
+    last = max(before, key=lambda d: (d["ts"], str(d["_id"])))
+    return {"id": last["_id"], "kind": last["kind"], "ts": last["ts"]}
+
+
+async def mark_session(store: Store, session_id: str, rid: str, negative: bool) -> bool:
+    """Flag the session for its relevance score and list the response on it (so the session's
+    responses are read by `_id`); False when the worker has not stored the session yet.
 
     Known shortcoming: a response that arrives before the session's first batch is processed
     leaves no mark. The session writer could read `responses` by `session_id` to set it.
@@ -114,19 +147,28 @@ async def mark_session(store: Store, session_id: str, negative: bool) -> bool:
     flags = (
         {"has_response": True, "negative_response": True} if negative else {"has_response": True}
     )
-    result = await store.sessions.update_one({"_id": session_id}, {"$set": flags})
+    result = await store.sessions.update_one(
+        {"_id": session_id}, {"$set": flags, "$addToSet": {RESPONSE_IDS: rid}}
+    )
     return result.matched_count > 0
 
 
 async def latest_template(store: Store, session_id: str, window_id: str) -> str | None:
-    """The template of the window's latest stored page view, when the tracker sent no URL."""
-    cursor = (
-        store.page_views.find({"session_id": session_id, "window_id": window_id}, {"template": 1})
-        .sort([("started_at", -1)])
-        .limit(1)
-    )
-    found = await cursor.to_list(None)
-    return found[0].get("template") if found else None
+    """The template of the window's latest stored page view, when the tracker sent no URL.
+
+    Read by `_id` from the page views the worker's state lists (see `nearest_signal`).
+    """
+    state = await _session_state(store, session_id)
+    projection = {"template": 1, "window_id": 1, "started_at": 1}
+    if state is None:
+        views = await store.page_views.find({"session_id": session_id}, projection).to_list(None)
+    else:
+        views = await _by_ids(store.page_views, sorted(state.page_views), projection)
+    in_window = [v for v in views if v.get("window_id") == window_id]
+    if not in_window:
+        return None
+    latest = max(in_window, key=lambda v: (v.get("started_at", 0), str(v["_id"])))
+    return latest.get("template")
 
 
 async def results_inputs(

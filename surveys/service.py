@@ -145,7 +145,7 @@ async def answer_survey(
     await records.save_response(store, doc)
     for question_id, audit in audits.items():
         await records.save_redaction_audit(store, rid, question_id, doc, audit)
-    marked = await records.mark_session(store, visit.session_id, negative)
+    marked = await records.mark_session(store, visit.session_id, rid, negative)
 
     logger.info(
         "survey %s response %s stored: %d answers, negative %s, session marked %s",
