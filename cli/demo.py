@@ -259,11 +259,13 @@ async def ensure_demo_survey(client: httpx.AsyncClient, admin_key: str) -> str:
     return str(created["createSurvey"]["id"])
 
 
-async def demo_residents(base_url: str, admin_key: str, count: int = 3) -> list[dict[str, Any]]:
+async def demo_residents(
+    base_url: str, admin_key: str, count: int = 3
+) -> list[dict[str, Any]] | None:
     """Run browser residents on the demo site, wait for their signals and print a summary.
 
     Returns the residents' sessions as GraphQL shows them; empty when the browser residents
-    cannot run here (the reason is logged) or fail.
+    cannot run here (the reason is logged); None when they ran and failed.
     """
     missing = residents_missing()
     if missing:
@@ -284,7 +286,7 @@ async def demo_residents(base_url: str, admin_key: str, count: int = 3) -> list[
             pages = await _demo_pages(client, admin_key)
         except (ResidentsFailed, DemoQueryFailed, httpx.HTTPError) as error:
             logger.warning("demo: browser residents failed: %s", error)
-            return []
+            return None
 
     print(summary(residents, sessions, pages, site, time.monotonic() - started))
     return sessions

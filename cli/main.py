@@ -195,22 +195,24 @@ def show_admin_key(settings: Settings, admin_key: str) -> None:
         print(f"admin API key (sign in to the console with it): {admin_key}", flush=True)
 
 
-async def run_demo(base_url: str, site_key: str, admin_key: str) -> None:
-    """Scripted sessions first (printed as GraphQL returns them), then browser residents."""
+async def run_demo(base_url: str, site_key: str, admin_key: str) -> bool:
+    """Scripted sessions first (printed as GraphQL returns them), then browser residents.
+
+    False when the browser residents ran and failed (not when this machine cannot run them).
+    """
     from cli.demo import demo_residents, post_demo_sessions, session_lines
 
     sessions = await post_demo_sessions(base_url, site_key, admin_key, residents=0)
     print("\n".join(session_lines(sessions)), flush=True)
     logger.info("demo: %d scripted sessions queryable at %s/graphql", len(sessions), base_url)
-    await demo_residents(base_url, admin_key)
+    return await demo_residents(base_url, admin_key) is not None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = get_settings()
     admin_key = settings.admin_key or (Path(settings.data_dir) / "admin.key").read_text().strip()
     base_url = args.url or f"http://{settings.host}:{settings.port}"
-    asyncio.run(run_demo(base_url, settings.demo_site_key, admin_key))
-    return 0
+    return 0 if asyncio.run(run_demo(base_url, settings.demo_site_key, admin_key)) else 1
 
 
 def _load_embedded_urls() -> None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from cli.demo import _post_native_sessions, scripted_sessions, session_lines
+import pytest
+
+from cli.demo import (
+    _post_native_sessions,
+    demo_residents,
+    residents_missing,
+    scripted_sessions,
+    session_lines,
+)
+from embedded.process import free_loopback_port
 
 
 async def test_the_demo_returns_and_prints_only_its_sessions_by_id_and_counts(
@@ -24,3 +33,14 @@ async def test_the_demo_returns_and_prints_only_its_sessions_by_id_and_counts(
     texts = {e.get("target", {}).get("text") for s in scripts for e in s["events"]}
     assert len(texts - {None}) >= 3
     assert [t for t in texts if t and t in printed] == []
+
+
+async def test_browser_residents_that_fail_make_the_demo_report_failure() -> None:
+    if residents_missing():
+        pytest.skip(f"browser residents cannot run here: {residents_missing()}")
+    dead = f"http://127.0.0.1:{free_loopback_port()}"
+
+    found = await demo_residents(dead, "no-key", count=1)
+
+    # None (failed), not [] (skipped): `stuckpoint demo` exits 1 on it.
+    assert found is None
