@@ -157,10 +157,29 @@ class ResilientWorker(Worker):
             self._queue_failures = 0
 
 
+class QuietFrequentCron(logging.Filter):
+    """Drops arq's start and finish lines of the once-a-second aggregation cron: two INFO lines
+    a second that bury everything else. ``aggregate_dirty`` logs a line of its own whenever it
+    aggregated something, and arq's warnings and errors about it still pass."""
+
+    JOB = "cron:aggregate_dirty:"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or self.JOB not in record.getMessage()
+
+
+def quiet_frequent_cron() -> None:
+    """Install `QuietFrequentCron` on arq's worker logger (idempotent)."""
+    arq_logger = logging.getLogger("arq.worker")
+    if not any(isinstance(f, QuietFrequentCron) for f in arq_logger.filters):
+        arq_logger.addFilter(QuietFrequentCron())
+
+
 def worker_settings() -> dict[str, Any]:
     from workers.aggregate import aggregate_dirty
     from workers.unusual import refit_unusual_models
 
+    quiet_frequent_cron()
     settings = get_settings()
     return {
         "functions": [process_batch],
