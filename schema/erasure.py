@@ -56,12 +56,16 @@ async def recompute(store: Store, pairs: set[tuple[str, str]]) -> int:
     """Recompute the aggregates of each (site, day) from what is left."""
     # Imported here: the worker's module pulls in the redaction engine, and is optional.
     try:
-        from workers.aggregate import recompute_day
+        from workers.aggregate import recompute_days
     except ImportError:  # pragma: no cover - the worker package ships with the API
         logger.warning("aggregates not recomputed after an erasure: workers.aggregate missing")
         return 0
+    by_site: dict[str, list[str]] = {}
     for site_id, day in sorted(pairs):
-        await recompute_day(_StoreOnly(store), site_id, day)  # type: ignore[arg-type]
+        by_site.setdefault(site_id, []).append(day)
+    # One read of the site's stored documents for all its days (each read scans on FerretDB v1).
+    for site_id, days in by_site.items():
+        await recompute_days(_StoreOnly(store), site_id, days)  # type: ignore[arg-type]
     return len(pairs)
 
 
