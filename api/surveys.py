@@ -1,7 +1,8 @@
 """Public survey endpoints for the browser tracker, authenticated by site key like ``/collect``.
 
 ``GET /surveys/eligible``, ``POST /surveys/{id}/shown``, ``/dismissed`` and ``/responses``.
-Bad input gets a 4xx JSON naming the field; values are never logged or echoed.
+Bad input gets a 4xx JSON naming the field; values are never logged or echoed. Open texts and
+page URLs are redacted by the worker (``surveys.inputs``), never in this process.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from api.errors import InvalidInput, StuckpointError, Unavailable
 from ingest.envelope import ID_PATTERN
 from ingest.errors import InvalidBatch
 from signals.model import SIGNAL_KINDS
+from surveys.inputs import survey_inputs
 from surveys.model import DISMISSED, SHOWN
 from surveys.service import Visit, answer_survey, eligible_offers, open_survey, record_survey_event
 from surveys.targeting import BadUrl, page_path
@@ -82,7 +84,10 @@ def _event_handler(kind: str) -> Handler:
         visit = await _visit(request, state, headers, body)
         store = state.resources.store
         survey = await open_survey(store, visit.site_id, request.path_params["survey_id"])
-        event_id = await record_survey_event(store, survey, visit, kind, url, lang, _now_ms())
+        inputs = survey_inputs(state.resources)
+        event_id = await record_survey_event(
+            store, inputs, survey, visit, kind, url, lang, _now_ms()
+        )
         return JSONResponse({"id": event_id, "kind": kind}, status_code=201, headers=headers)
 
     return handle
@@ -98,7 +103,10 @@ async def survey_response(request: Request) -> Response:
         visit = await _visit(request, state, headers, body)
         store = state.resources.store
         survey = await open_survey(store, visit.site_id, request.path_params["survey_id"])
-        result = await answer_survey(store, survey, visit, body["answers"], lang, url, _now_ms())
+        inputs = survey_inputs(state.resources)
+        result = await answer_survey(
+            store, inputs, survey, visit, body["answers"], lang, url, _now_ms()
+        )
         return JSONResponse(result, status_code=201, headers=headers)
 
     return await _guarded(request, handle)

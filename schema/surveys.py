@@ -207,7 +207,13 @@ class SurveyAnswer:
     question_id: str
     value: int | None = strawberry.field(description="Rating or NPS value.")
     choice_ids: list[str] | None
-    text: str | None = strawberry.field(description="Open text, as redacted before storage.")
+    text: str | None = strawberry.field(
+        description="Open text, as redacted before storage; null while `pending`."
+    )
+    pending: bool = strawberry.field(
+        default=False,
+        description="An open text the worker has not redacted yet: its text is not shown.",
+    )
 
 
 @strawberry.type(description="The signal just before the answer: where to jump in the replay.")
@@ -242,6 +248,7 @@ class SurveyResponse:
     @classmethod
     def from_doc(cls, doc: dict[str, Any], survey: m.Survey) -> SurveyResponse:
         answers = []
+        pending = doc.get(records.PENDING) or {}
         for question_id, question in survey.questions().items():
             if question_id not in doc["answers"]:
                 continue
@@ -255,7 +262,11 @@ class SurveyResponse:
                         if question.type in m.CHOICE_TYPES
                         else None
                     ),
-                    text=value if question.type == m.OPEN_TEXT else None,
+                    # A pending text is null in the store; never show anything else for it.
+                    text=value
+                    if question.type == m.OPEN_TEXT and question_id not in pending
+                    else None,
+                    pending=question_id in pending,
                 )
             )
         return cls(

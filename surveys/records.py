@@ -18,6 +18,12 @@ from workers.session_state import STATE_FIELD, SessionState
 
 RESPONSE_IDS = "response_ids"
 """Session document field: ids of the session's survey responses."""
+PENDING = "pending"
+"""Response field: {question id: input id} of open texts the worker has not redacted yet (their
+answer is null meanwhile)."""
+TEMPLATE_PENDING = "template_pending"
+"""Response and survey event field: the input id whose page path the worker has not redacted yet
+(the template is null or the previous one meanwhile)."""
 
 
 def day_of(ms: int) -> str:
@@ -58,23 +64,64 @@ async def visitor_history(
     return history
 
 
-async def record_event(store: Store, event: dict[str, Any]) -> str:
-    """Store one showing or dismissal; returns its id.
+def new_event_id() -> str:
+    return secrets.token_hex(12)
+
+
+async def record_event(store: Store, event_id: str, event: dict[str, Any]) -> None:
+    """Store one showing or dismissal.
 
     Known shortcoming: a tracker retry of the same post is counted twice. A client event id
     (used as `_id`) would make the post idempotent.
     """
-    event_id = secrets.token_hex(12)
     await store.db[SURVEY_EVENTS].insert_one({"_id": event_id, **event, "day": day_of(event["ts"])})
-    return event_id
 
 
 async def find_response(store: Store, rid: str) -> dict[str, Any] | None:
     return await store.responses.find_one({"_id": rid})
 
 
-async def save_response(store: Store, doc: dict[str, Any]) -> None:
-    await store.responses.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+async def update_response(store: Store, rid: str, fields: dict[str, Any], unset: list[str]) -> None:
+    """Create or complete a response, field by field (dotted paths such as `answers.main`).
+
+    Never the whole document: an earlier open text may be settling at this moment.
+    """
+    update: dict[str, Any] = {"$set": fields}
+    if unset:
+        update["$unset"] = dict.fromkeys(unset, "")
+    await store.responses.update_one({"_id": rid}, update, upsert=True)
+
+
+async def settle_text(
+    store: Store, rid: str, question_id: str, input_id: str, text: str, now_ms: int
+) -> bool:
+    """Put a redacted open text in place of its pending mark, if the mark is still `input_id`.
+
+    False when a newer post replaced the text, the answer was dropped or the response erased:
+    the newest text wins and a superseded one is never stored.
+    """
+    result = await store.responses.update_one(
+        {"_id": rid, f"{PENDING}.{question_id}": input_id},
+        {
+            "$set": {f"answers.{question_id}": text, "updated_at": now_ms},
+            "$unset": {f"{PENDING}.{question_id}": ""},
+        },
+    )
+    return result.matched_count > 0
+
+
+async def settle_template(
+    store: Store, collection: str, doc_id: str, input_id: str, template: str | None, now_ms: int
+) -> bool:
+    """Put a redacted page template on a response or survey event, if its mark is `input_id`."""
+    fields: dict[str, Any] = {"template": template}
+    if collection == store.responses.name:
+        fields["updated_at"] = now_ms
+    result = await store.db[collection].update_one(
+        {"_id": doc_id, TEMPLATE_PENDING: input_id},
+        {"$set": fields, "$unset": {TEMPLATE_PENDING: ""}},
+    )
+    return result.matched_count > 0
 
 
 async def save_redaction_audit(

@@ -1,20 +1,29 @@
-"""The public survey actions, given already-checked ids: offer, record showings, store answers."""
+"""The public survey actions, given already-checked ids: offer, record showings, store answers.
+
+Open texts and page URLs are personal data until the worker's redactor has seen them: they go
+to `surveys.inputs` (encrypted, with a job), and the document holds pending marks meanwhile.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from api.errors import NotFound
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
+
+from api.errors import NotFound, Unavailable
+from ingest.sessions import path_template
 from storage.mongo import Store
 from surveys import records
 from surveys.answers import is_negative, open_text_ids, parse_answers
 from surveys.eligibility import PageRequest, candidates, eligible
+from surveys.inputs import EVENT, RESPONSE, SurveyInput, SurveyInputs, new_input_id
 from surveys.model import DRAFT, MAIN, Survey
 from surveys.offer import offer, resolve_language
-from surveys.redaction import page_template, redact_open_text
 from surveys.store import LIVE_SURVEYS, find_survey
 
 logger = logging.getLogger(__name__)
@@ -60,6 +69,7 @@ async def open_survey(store: Store, site_id: str, survey_id: str) -> Survey:
 
 async def record_survey_event(
     store: Store,
+    inputs: SurveyInputs,
     survey: Survey,
     visit: Visit,
     kind: str,
@@ -67,41 +77,59 @@ async def record_survey_event(
     lang: str | None,
     now_ms: int,
 ) -> str:
-    """Store one showing or dismissal."""
-    template = await _template(store, visit, url)
-    event_id = await records.record_event(
-        store,
-        {
-            "site_id": visit.site_id,
-            "survey_id": survey.id,
-            "kind": kind,
-            "session_id": visit.session_id,
-            "visitor_id": visit.visitor_id,
-            "window_id": visit.window_id,
-            "ts": now_ms,
-            "template": template,
-            "lang": resolve_language(survey, lang),
-        },
-    )
+    """Store one showing or dismissal; a URL's template is left to the worker."""
+    event_id = records.new_event_id()
+    item = SurveyInput(new_input_id(), EVENT, event_id, {}, path_template(url)) if url else None
+    event: dict[str, Any] = {
+        "site_id": visit.site_id,
+        "survey_id": survey.id,
+        "kind": kind,
+        "session_id": visit.session_id,
+        "visitor_id": visit.visitor_id,
+        "window_id": visit.window_id,
+        "ts": now_ms,
+        "template": None if item else await _known_template(store, visit),
+        "lang": resolve_language(survey, lang),
+    }
+    if item is not None:
+        event[records.TEMPLATE_PENDING] = item.id
+
+    await _hand_over(inputs, item, lambda: records.record_event(store, event_id, event))
     logger.debug("survey %s %s in session event %s", survey.id, kind, event_id)
     return event_id
 
 
-async def _template(
-    store: Store, visit: Visit, url: str | None, known: str | None = None
-) -> str | None:
-    """The page's template: from the URL sent, else as known, else the window's latest page view."""
-    if url:
-        return await page_template(url)
-    if known:
-        return known
+async def _known_template(store: Store, visit: Visit) -> str | None:
+    """The template of the window's latest stored page view (the tracker sent no URL)."""
     if visit.window_id is None:
         return None
     return await records.latest_template(store, visit.session_id, visit.window_id)
 
 
+async def _hand_over(
+    inputs: SurveyInputs, item: SurveyInput | None, write: Callable[[], Awaitable[None]]
+) -> None:
+    """Store the raw input encrypted, write the document that marks it pending, start the job.
+
+    The input is stored first so a marked document always has its input; one left without a
+    document (the store failed) is removed, or else settles on nothing when re-driven.
+    """
+    if item is None:
+        await write()
+        return
+    await inputs.put(item)
+    try:
+        await write()
+    except PyMongoError:
+        with contextlib.suppress(RedisError, OSError):
+            await inputs.done(item.id)
+        raise
+    await inputs.enqueue(item.id)
+
+
 async def answer_survey(
     store: Store,
+    inputs: SurveyInputs,
     survey: Survey,
     visit: Visit,
     raw_answers: Any,
@@ -109,25 +137,64 @@ async def answer_survey(
     url: str | None,
     now_ms: int,
 ) -> dict[str, Any]:
-    """Check, redact and store a (possibly partial) response; returns its id and state.
+    """Check and store a (possibly partial) response; returns its id and state.
 
-    Open text is redacted before anything of the response is written.
+    New open texts are stored as pending (null) and handed to the worker's redactor with the
+    page path; the numbers and choices are stored at once.
     """
     rid = records.response_id(visit.site_id, survey.id, visit.session_id, visit.visitor_id)
-    previous = await records.find_response(store, rid)
-    answers = parse_answers(survey, raw_answers, previous["answers"] if previous else None)
+    try:
+        async with inputs.lock(rid):
+            answers, pending = await _store_answer(
+                store, inputs, survey, visit, rid, raw_answers, lang, url, now_ms
+            )
+    except (RedisError, OSError) as err:
+        logger.warning("survey response %s not stored: %s", rid, type(err).__name__)
+        raise Unavailable("the queue is unavailable; retry later", retry_after_s=5) from err
+    negative = is_negative(survey, answers)
+    marked = await records.mark_session(store, visit.session_id, rid, negative)
 
-    audits: dict[str, dict[str, Any]] = {}
+    logger.info(
+        "survey %s response %s stored: %d answers (%d texts pending), negative %s, "
+        "session marked %s",
+        survey.id,
+        rid,
+        len(answers),
+        pending,
+        negative,
+        marked,
+    )
+    complete = len(answers) == len(survey.questions()) or (
+        survey.follow_up is not None and not survey.follow_up.when.holds(answers.get(MAIN))
+    )
+    return {"id": rid, "answered": sorted(answers), "complete": complete}
+
+
+async def _store_answer(
+    store: Store,
+    inputs: SurveyInputs,
+    survey: Survey,
+    visit: Visit,
+    rid: str,
+    raw_answers: Any,
+    lang: str | None,
+    url: str | None,
+    now_ms: int,
+) -> tuple[dict[str, Any], int]:
+    """Merge the post into the stored response (under its lock); the answers and texts pending."""
+    previous = await records.find_response(store, rid)
+    earlier = previous["answers"] if previous else {}
+    answers = parse_answers(survey, raw_answers, earlier)
+
     fresh = raw_answers if isinstance(raw_answers, Mapping) else {}
-    for question_id in open_text_ids(survey, answers):
-        if fresh.get(question_id) is not None:  # earlier texts are stored redacted already
-            answers[question_id], audits[question_id] = await redact_open_text(answers[question_id])
+    text_ids = open_text_ids(survey, answers)
+    texts = {qid: answers[qid] for qid in text_ids if _answered_text(fresh.get(qid))}
+    path = path_template(url) if url else None
+    input_id = new_input_id()
+    item = SurveyInput(input_id, RESPONSE, rid, texts, path) if texts or path else None
 
     ts = previous["ts"] if previous else now_ms
-    template = await _template(store, visit, url, (previous or {}).get("template"))
-    negative = is_negative(survey, answers)
-    doc = {
-        "_id": rid,
+    fields: dict[str, Any] = {
         "site_id": visit.site_id,
         "survey_id": survey.id,
         "session_id": visit.session_id,
@@ -137,25 +204,27 @@ async def answer_survey(
         "updated_at": now_ms,
         "day": records.day_of(ts),
         "lang": resolve_language(survey, lang),
-        "template": template,
-        "answers": answers,
-        "negative": negative,
+        "negative": is_negative(survey, answers),
         "signal": await records.nearest_signal(store, visit.session_id, ts),
     }
-    await records.save_response(store, doc)
-    for question_id, audit in audits.items():
-        await records.save_redaction_audit(store, rid, question_id, doc, audit)
-    marked = await records.mark_session(store, visit.session_id, rid, negative)
+    for question_id, value in answers.items():
+        if question_id in texts:
+            fields[f"answers.{question_id}"] = None
+            fields[f"{records.PENDING}.{question_id}"] = input_id
+        elif question_id not in text_ids:
+            fields[f"answers.{question_id}"] = value
+        # An earlier open text is left as stored (redacted, or pending its own input).
+    if path is not None:
+        fields[records.TEMPLATE_PENDING] = input_id
+    elif not (previous and (previous.get("template") or previous.get(records.TEMPLATE_PENDING))):
+        fields["template"] = await _known_template(store, visit)
+    dropped = [qid for qid in earlier if qid not in answers]
+    unset = [f"{part}.{qid}" for qid in dropped for part in ("answers", records.PENDING)]
 
-    logger.info(
-        "survey %s response %s stored: %d answers, negative %s, session marked %s",
-        survey.id,
-        rid,
-        len(answers),
-        negative,
-        marked,
-    )
-    complete = len(answers) == len(survey.questions()) or (
-        survey.follow_up is not None and not survey.follow_up.when.holds(answers.get(MAIN))
-    )
-    return {"id": rid, "answered": sorted(answers), "complete": complete}
+    await _hand_over(inputs, item, lambda: records.update_response(store, rid, fields, unset))
+    return answers, len(texts)
+
+
+def _answered_text(value: Any) -> bool:
+    """A text posted now (null or blank means "not answered", so the earlier one stays)."""
+    return isinstance(value, str) and bool(value.strip())

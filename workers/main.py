@@ -30,6 +30,7 @@ from api.resources import (
 from api.settings import get_settings
 from workers.jobs import process_batch, redrive_pending
 from workers.retention import sweep_retention
+from workers.survey_text import redact_survey_input, redrive_survey_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -182,9 +183,10 @@ def worker_settings() -> dict[str, Any]:
     quiet_frequent_cron()
     settings = get_settings()
     return {
-        "functions": [process_batch],
+        "functions": [process_batch, redact_survey_input],
         "cron_jobs": [
             cron(redrive_pending, second={0, 30}, run_at_startup=True, timeout=30),
+            cron(redrive_survey_inputs, second={15, 45}, run_at_startup=True, timeout=30),
             cron(aggregate_dirty, second=set(range(60)), timeout=30, unique=True),
             # The timeout stays within the job timeout: arq keeps every job's in-progress key
             # for the longest timeout. A sweep cut short resumes at its next run.

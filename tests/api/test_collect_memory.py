@@ -1,4 +1,5 @@
-"""The API process never loads the redaction engine's NLP stack (about 100 MB resident)."""
+"""The API process never loads the redaction engine's NLP stack (about 100 MB resident) nor
+scikit-learn (the worker's unusualness model)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 
 from tests.conftest import REPO
 
-HEAVY = ("presidio_analyzer", "presidio_anonymizer", "spacy")
+HEAVY = ("presidio_analyzer", "presidio_anonymizer", "spacy", "sklearn")
 
 
 def modules_after(statement: str) -> list[str]:
@@ -23,6 +24,10 @@ def modules_after(statement: str) -> list[str]:
 
 def test_importing_the_api_app_loads_neither_presidio_nor_spacy() -> None:
     assert modules_after("import api.app") == []
+
+
+def test_the_survey_endpoints_and_their_input_hand_over_load_none_of_them() -> None:
+    assert modules_after("import api.surveys, surveys.service, surveys.inputs") == []
 
 
 def test_client_address_reduction_is_importable_without_the_engine() -> None:

@@ -108,5 +108,5 @@ def test_the_worker_logs_neither_job_arguments_beyond_the_id_nor_results(setting
 
     options = worker_settings()
     assert options["log_results"] is False
-    # arq logs each job as "function(args)": ours carries only a batch id.
-    assert [f.__name__ for f in options["functions"]] == ["process_batch"]
+    # arq logs each job as "function(args)": ours carry only a batch id or a survey input id.
+    assert [f.__name__ for f in options["functions"]] == ["process_batch", "redact_survey_input"]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from api.resources import Resources
+from surveys.inputs import PENDING_KEY
 from tests.helpers import graphql
 
 ORIGIN = "https://city.example.test"
@@ -54,3 +58,14 @@ async def post(
         json={"site_key": site.key, "window_id": "w1", **body},
         headers={"origin": ORIGIN},
     )
+
+
+async def wait_inputs_settled(resources: Resources, timeout_s: float = 60) -> None:
+    """Wait until the worker has settled (and deleted) every survey input waiting in Redis."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        left = int(await resources.queue.zcard(PENDING_KEY))
+        if not left:
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"{left} survey inputs not settled in {timeout_s}s")

@@ -1,5 +1,5 @@
 """A survey created through GraphQL is offered on matching pages only, answered through the
-public endpoint, and its redacted answer and results come back through GraphQL."""
+public endpoint, redacted by the worker, and its answer and results come back through GraphQL."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from api.resources import Resources
 from schema.types import ms_to_datetime
 from tests.helpers import graphql, wait_processed
 from tests.surveys.factory import graphql_input
-from tests.surveys.public import ORIGIN, Site, create_survey, eligible, post
+from tests.surveys.public import ORIGIN, Site, create_survey, eligible, post, wait_inputs_settled
 
 SURVEY_QUERY = """
 query One($id: ID!) {
@@ -32,7 +32,7 @@ query One($id: ID!) {
     responses(first: 10) {
       edges { node {
         sessionId template lang negative
-        answers { questionId value text }
+        answers { questionId value text pending }
         signal { kind ts }
       } }
     }
@@ -119,6 +119,7 @@ async def test_survey_round_trip_from_graphql_to_tracker_and_back(
 
     # Answered: never offered to this visitor again, even in a new session.
     assert await eligible(client, site, uuid.uuid4().hex, visitor, page) == []
+    await wait_inputs_settled(resources)
 
     result = await graphql(client, keys["analyst"], SURVEY_QUERY, {"id": survey_id})
     assert "errors" not in result, result
@@ -145,11 +146,12 @@ async def test_survey_round_trip_from_graphql_to_tracker_and_back(
     assert response["lang"] == "es"
     assert response["negative"] is True
     assert response["answers"] == [
-        {"questionId": "main", "value": 2, "text": None},
+        {"questionId": "main", "value": 2, "text": None, "pending": False},
         {
             "questionId": "follow_up",
             "value": None,
             "text": "<PERSON> was rude at the counter, call me at <PHONE_NUMBER>",
+            "pending": False,
         },
     ]
     # The replay jump goes to the session's last signal before the answer.

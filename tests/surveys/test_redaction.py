@@ -1,4 +1,5 @@
-"""Open-text answers are redacted by the survey-text policy before anything is stored.
+"""Open-text answers are redacted by the worker, with the survey-text policy, before they are
+stored; the API keeps them encrypted in Redis until then.
 
 Cases from /work/shared/cases/pii/adversarial.md (survey-text rows and extra checks).
 """
@@ -13,7 +14,7 @@ import pytest
 from api.resources import Resources
 from tests.helpers import all_documents
 from tests.surveys.factory import graphql_input
-from tests.surveys.public import Site, create_survey, post
+from tests.surveys.public import Site, create_survey, post, wait_inputs_settled
 
 OPEN_TEXT = {
     "type": "OPEN_TEXT",
@@ -42,6 +43,7 @@ async def test_open_text_is_stored_redacted_and_the_raw_text_nowhere(
     resources: Resources,
     keys: dict[str, str],
     site: Site,
+    worker: object,
     text: str,
     expected: str,
 ) -> None:
@@ -63,10 +65,12 @@ async def test_open_text_is_stored_redacted_and_the_raw_text_nowhere(
     )
     assert posted.status_code == 201, posted.text
     assert text not in posted.text
+    await wait_inputs_settled(resources)
 
     stored = await resources.store.responses.find_one({"_id": posted.json()["id"]})
     assert stored is not None
     assert stored["answers"] == {"main": expected}
+    assert stored["pending"] == {}
 
     if expected != text:
         audit = await resources.store.redaction_audit.find_one(
