@@ -58,6 +58,8 @@ def extend_over_lines(text: str, results: list[RecognizerResult]) -> list[Recogn
             if line is None:
                 break
             result.end = line.end()
+        while result.end > result.start + 1 and text[result.end - 1] in "'’\"":
+            result.end -= 1  # the closing quote of "'742 Evergreen Terrace, Springfield'"
     return results
 
 
@@ -124,12 +126,55 @@ _STATES = (
 )
 
 
+_STATE_NAMES = (
+    "alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
+    "hawaii|idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|"
+    "michigan|minnesota|mississippi|missouri|montana|nebraska|nevada|new[ \t]+hampshire|"
+    "new[ \t]+jersey|new[ \t]+mexico|new[ \t]+york|north[ \t]+carolina|north[ \t]+dakota|ohio|"
+    "oklahoma|oregon|pennsylvania|rhode[ \t]+island|south[ \t]+carolina|south[ \t]+dakota|"
+    "tennessee|texas|utah|vermont|virginia|washington|west[ \t]+virginia|wisconsin|wyoming|"
+    "puerto[ \t]+rico|district[ \t]+of[ \t]+columbia"
+)
+# The abbreviations newspapers use: "Springfield, Ill. 62704".
+_STATE_AP = (
+    "Ala|Ariz|Ark|Calif|Cal|Colo|Conn|Del|Fla|Ga|Ill|Ind|Kan|Kans|Ky|La|Md|Mass|Mich|Minn|Miss|Mo|"
+    "Mont|Neb|Nebr|Nev|N\\.H|N\\.J|N\\.M|N\\.Y|N\\.C|N\\.D|Okla|Ore|Pa|R\\.I|S\\.C|S\\.D|Tenn|Tex|"
+    "Vt|Va|Wash|W\\.Va|Wis|Wyo"
+)
+_STATES_LOWER = (
+    "il|ca|tx|ny|nj|fl|wa|va|az|ct|mn|nc|nv|ky|tn|wi|ia|ks|md|mi|nh|nm|ri|sc|sd|ut|vt|wv|wy|ak|"
+    "ar|nd|mt|dc|ga"
+)
+_ZIP = r"\d{5}(?:-\d{4})?(?![\w-]|\.\d)"
+# A reference number is no ZIP code: "Order 62704", "Case #62704", "Ticket: 62704-0001".
+_REFERENCE_LABEL_RE = regex.compile(
+    r"(?i)\b(?:order|case|ticket|invoice|ref|reference|confirmation|tracking|serial|part|model|"
+    r"item|sku|account|acct|permit|parcel|application|request|claim|policy|member|id|no|nr|"
+    r"number|page|room|form|report|record|file|version|build|error|(?<!(?:zip|postal)[ \t]?)code)"
+    r"\.?[ \t:#,-]*$"
+)
+
+
 class ZipCodeRecognizer(GuardedPatternRecognizer):
-    """ZIP codes after a state abbreviation (strong) or with a zip/postal word nearby (weak)."""
+    """ZIP codes after a state (strong), after a place name and a comma, ZIP+4 codes, and bare
+    ZIP codes with a zip/postal word nearby (weak); reference numbers after a label are kept."""
 
     PATTERNS = [
-        Pattern("state zip", rf"\b(?:{_STATES}),?\s+\d{{5}}(?:-\d{{4}})?\b", 0.7),
-        Pattern("zip+4", r"(?<![\w.\-/])\d{5}-\d{4}(?![\w\-/])", 0.3),
+        Pattern("state zip", rf"\b(?-i:{_STATES}),?\s+{_ZIP}", 0.7),
+        # Residents write "springfield il 62704"; two-letter English words ("in", "or") left out.
+        Pattern("state zip lower", rf"(?<=\w,?[ \t])(?-i:{_STATES_LOWER}),?[ \t]+{_ZIP}", 0.5),
+        Pattern("state name zip", rf"(?i)\b(?:{_STATE_NAMES}),?[ \t]+{_ZIP}", 0.7),
+        Pattern("state abbreviation zip", rf"\b(?-i:{_STATE_AP})\.,?[ \t]+{_ZIP}", 0.7),
+        # "Springfield, 62704", "Springfield 62704-1234": a capitalized place, then the code.
+        Pattern(
+            "place zip",
+            r"(?<![\w-])(?-i:\p{Lu})[\p{L}'’.-]+(?:[ \t]+(?-i:\p{Lu})[\p{L}'’.-]+){0,2}"
+            rf"(?:,[ \t]*|[ \t]+(?=\d{{5}}-\d{{4}}))(?P<value>{_ZIP})",
+            0.5,
+        ),
+        # Known gap: five digits after a town without comma or state ("Springfield 62704") stay:
+        # they read like "Population 62704". A gazetteer of US towns would tell them apart.
+        Pattern("zip+4", r"(?<![\w.\-/])\d{5}-\d{4}(?![\w\-/])", 0.4),
         Pattern("zip", r"(?<![\w.\-/#$])\d{5}(?![\w\-/]|\.\d)", 0.1),
     ]
 
@@ -140,6 +185,86 @@ class ZipCodeRecognizer(GuardedPatternRecognizer):
             context=["zip", "zipcode", "postal", "postcode", "address", "billing", "mailing"],
             name="ZipCodeRecognizer",
         )
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: object = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """The matches that do not follow a reference label."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        kept = []
+        for result in results:
+            before = text[max(0, result.start - 40) : result.start]
+            digits = regex.search(r"\d", text[result.start : result.end])
+            place = text[result.start : result.start + digits.start()] if digits else ""
+            if _REFERENCE_LABEL_RE.search(before + place) is None:
+                kept.append(result)
+        return kept
+
+
+# Labels after which an address block is expected: "Address: Jakobi 69", "Deliver to …", also
+# keys in error text and JSON: `"address":"…"`, `street=…`, `address_line1: '…'` ("street" only
+# as a key: "Street Light Repair" is a service).
+_ADDRESS_KEY = r"(?:\w*_)?(?:address(?:[_ -]?(?:line)?[_ -]?[12])?|addr[12]?|street)"
+_ADDRESS_CUE = (
+    rf"(?i:\b(?:{_ADDRESS_KEY}\\?[\"']?[ \t]*[:=]|(?:address|deliver(?:ed|y)?[ \t]+to|"
+    r"ship(?:ping)?[ \t]+to|send[ \t]+to|lives?[ \t]+at|located[ \t]+at|mail(?:ing)?[ \t]+to|"
+    r"return[ \t]+to|residence)(?!\w))[ \t:,=\\\"'-]*)"
+)
+ADDRESS_CUE_RE = regex.compile(_ADDRESS_CUE + "$")
+
+
+class CuedAddressRecognizer(_AddressRecognizer):
+    """A house number and words without a street word: "1234 Elm", "Jakobi 69".
+
+    Far too loose alone; the text redactor keeps its findings only right after an address cue
+    ("address:", `"street":"`, "Deliver to"), in every field kind."""
+
+    PATTERNS = [
+        Pattern(
+            "number and name",
+            r"(?<![\w.,-])\d{1,5}[a-zA-Z]?[ \t]+(?-i:\p{Lu})[\p{L}'’.-]+"
+            r"(?:[ \t]+(?-i:\p{Lu})[\p{L}'’.-]+){0,3}",
+            0.4,
+        ),
+        # "Deliver to Jakobi 69", "address: velký průhon 426": words, then the house number.
+        Pattern(
+            "name and number after a cue",
+            rf"(?<={_ADDRESS_CUE})[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){{0,3}}"
+            r"[ \t]+\d{1,5}[a-zA-Z]?(?![\w-])",
+            0.4,
+        ),
+    ]
+
+    def __init__(self, english_words: frozenset[str] = frozenset()) -> None:
+        self.english_words = english_words
+        super().__init__(
+            # Its own entity, so Presidio's de-duplication never trades a finding of another
+            # recognizer for one that the text redactor then drops for want of a cue.
+            supported_entity="CUED_ADDRESS",
+            patterns=self.PATTERNS,
+            name="CuedAddressRecognizer",
+        )
+
+    def keep(self, span: str) -> bool:
+        """Not a date; words before the number need one that is no everyday English word
+        ("Jakobi 69"; not "Page 3", "Room 101", "Printer 2")."""
+        if not super().keep(span):
+            return False
+        if span[0].isdigit():
+            return True  # "1234 Elm": the number comes first
+        words = (w.lower() for w in regex.findall(r"[^\W\d_][\w'’-]*", span))
+        # The word list holds lemmas: "explained" is known as "explain".
+        return any(not self._known(w) for w in words)
+
+    def _known(self, word: str) -> bool:
+        """An everyday English word, or one with a plural or verb ending."""
+        stems = (word, word.removesuffix("s"), word.removesuffix("ed"), word.removesuffix("d"))
+        stems += (word.removesuffix("ing"), word.removesuffix("ing") + "e")
+        return any(stem in self.english_words for stem in stems)
 
 
 # Street words of other languages, written before the house number ("Nassaustraat 123").

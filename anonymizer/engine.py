@@ -15,7 +15,7 @@ from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.language import Language
 
-from anonymizer.addresses import AddressBlockRecognizer
+from anonymizer.addresses import AddressBlockRecognizer, CuedAddressRecognizer
 from anonymizer.name_cues import NameCueRecognizer
 from anonymizer.names import CensusNameRecognizer, ProperNounRecognizer
 from anonymizer.policy import PolicyConfig
@@ -120,6 +120,7 @@ def build_engine(model_name: str, config: PolicyConfig) -> Engine:
     registry.add_recognizer(NameCueRecognizer(names))
     registry.add_recognizer(ProperNounRecognizer(words))
     registry.add_recognizer(AddressBlockRecognizer(words))
+    registry.add_recognizer(CuedAddressRecognizer(words))
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
     # Compile every pattern now, so no field pays for it inside its time budget.

@@ -48,10 +48,13 @@ def remaining_s() -> float:
     return left
 
 
-def finditer(pattern: regex.Pattern[str], text: str) -> Iterator[regex.Match[str]]:
-    """`pattern.finditer` bounded by the field budget."""
+def finditer(
+    pattern: regex.Pattern[str], text: str, overlapped: bool = False
+) -> Iterator[regex.Match[str]]:
+    """`pattern.finditer` bounded by the field budget (`overlapped`: also matches that start
+    inside an earlier one, so "the clerk named priya" yields the cue "named" too)."""
     try:
-        yield from pattern.finditer(text, timeout=remaining_s())
+        yield from pattern.finditer(text, overlapped=overlapped, timeout=remaining_s())
     except TimeoutError as err:
         raise FieldTimeoutError("regex timed out") from err
 

@@ -93,7 +93,7 @@ class NameCueRecognizer(LocalRecognizer):
             and (not first or lower in self.names.frequent_last)
         ):
             return True
-        return len(lower) >= 3 and not self.names.is_word(lower)
+        return len(lower) >= 3 and not self.names.is_word_form(lower)
 
     def name_span(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         """The leading words of text[start:end] that read as a name, in one letter case."""

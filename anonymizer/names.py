@@ -12,6 +12,7 @@ from importlib import resources
 
 import regex
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from anonymizer.guard import finditer
 
@@ -117,6 +118,22 @@ class CensusNameRecognizer(LocalRecognizer):
             word.endswith("s") and word[:-1] in self.english_words
         )
 
+    def is_word_form(self, word: str) -> bool:
+        """An everyday English word or an inflection of one ("aborted", "locked", "didn't"):
+        the word list holds lemmas only."""
+        word = word.replace("’", "'")
+        if word.endswith("n't") or self.is_word(word):
+            return True  # no name ends in "n't" ("didn't", "won't")
+        for suffix, replacement in (("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("es", "")):
+            stem = word.removesuffix(suffix)
+            if stem == word or len(stem) < 3:
+                continue
+            if self.is_word(stem + replacement) or (
+                stem[-1] == stem[-2] and self.is_word(stem[:-1])  # "stopped", "running"
+            ):
+                return True
+        return False
+
     def has_name_word(self, span: str) -> bool:
         """Some word of `span` is a census first name, or a census last name that is no everyday
         English word. WordNet lists many first names ("melissa", "tyler") as words; the
@@ -161,6 +178,9 @@ class CensusNameRecognizer(LocalRecognizer):
                         end = match.start() + spans[i + size - 1][1]
                         results.append(person_result(self.name, self.id, start, end, score))
         for match in finditer(TITLE_NAME_RE, text):
+            after = match.group(0).split()[1]
+            if after.lower() in STOP_WORDS or (after.islower() and self.is_word(after)):
+                continue  # "the officer was polite", "Dr. appointment"
             results.append(person_result(self.name, self.id, match.start(), match.end(), 0.7))
         for pattern in (CUE_NAME_RE, VOCATIVE_RE):
             for match in finditer(pattern, text):
@@ -175,6 +195,52 @@ class CensusNameRecognizer(LocalRecognizer):
                         )
                     )
         return results
+
+
+# ALL-CAPS words up to this long are read as acronyms. Names written in capitals are runs of two
+# or more words ("SOPHY SANTINO"), title-cased for the model before it tags them.
+ACRONYM_MAX_CHARS = 5
+# Brands and software that residents name in feedback about a website; the small model and the
+# proper-noun rule read them as people ("Google <PERSON>" for "Google API").
+PRODUCT_WORDS = frozenset(
+    """
+    google microsoft apple android iphone ipad ios macos windows linux chrome chromebook firefox
+    safari edge opera samsung pixel facebook instagram twitter tiktok youtube whatsapp zoom
+    teams skype gmail outlook yahoo hotmail icloud amazon alexa siri cortana paypal venmo
+    zelle stripe adobe acrobat docusign linkedin nextdoor reddit uber lyft waze bing duckduckgo
+    wordpress drupal salesforce esri arcgis javascript java python oauth wifi bluetooth
+    react vue angular jquery node nodejs npm webpack vite redux vuex lodash axios leaflet mapbox
+    redis postgres mongodb firebase sentry hotjar qualtrics granicus recaptcha cloudflare akamai
+    tableau
+    """.split()
+)
+# What comes before an inner capital in a name ("McDonald", "DeShawn", "LaToya", "MacArthur").
+NAME_PREFIXES = frozenset({"mc", "mac", "de", "di", "da", "la", "le", "van", "von", "du", "st"})
+
+
+def is_product_word(word: str) -> bool:
+    """An acronym ("API"), a camel-case product name ("iPhone", "ArcGIS", "OAuth") or a brand."""
+    bare = word.strip(".,;:!?()[]'\"’")
+    if not bare or not bare[0].isalpha():
+        return False
+    if bare.lower() in PRODUCT_WORDS:
+        return True
+    if bare.isupper() and len(bare) <= ACRONYM_MAX_CHARS:
+        return True
+    for part in regex.split(r"[-'’]", bare):
+        inner = next((i for i, c in enumerate(part) if i > 0 and c.isupper()), None)
+        if part and inner is not None and not part.isupper():
+            if part[0].islower() or part[:inner].lower() not in NAME_PREFIXES:
+                return True
+    return False
+
+
+def names_a_product(span: str) -> bool:
+    """Every word of `span` is a product word; a run of ALL-CAPS words reads as a name instead."""
+    words = span.split()
+    if len(words) >= 2 and all(w.isupper() for w in words):
+        return False
+    return bool(words) and all(is_product_word(w) for w in words)
 
 
 class ProperNounRecognizer(LocalRecognizer):
@@ -205,6 +271,8 @@ class ProperNounRecognizer(LocalRecognizer):
             word = token.text.lower()
             if token.pos_ != "PROPN" or not token.is_alpha or len(word) < 3 or token.is_lower:
                 continue
+            if is_product_word(token.text):
+                continue  # "Google API", "the DMV", "iPhone": products and offices, not people
             if word in self.english_words or (
                 word.endswith("s") and word[:-1] in self.english_words
             ):

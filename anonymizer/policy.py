@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-POLICY_VERSION = "2026-12-03.3"
+POLICY_VERSION = "2026-12-03.4"
 
 # spaCy label → Presidio entity. Labels absent here are ignored (ORG, DATE, CARDINAL, ...):
 # on interface text they are mostly noise ("TypeError" as ORG, "2 of 10" as a date).
@@ -62,10 +62,18 @@ class PolicyConfig:
     ner_labels_ignored: tuple[str, ...] = NER_LABELS_IGNORED
     pattern_entities: tuple[str, ...] = PATTERN_ENTITIES
     # Interface text (buttons, headings, alt, titles): patterns plus PERSON from NER.
-    # ADDRESS_BLOCK (loose address shapes) counts in interface text only after an address label.
-    text_entities: tuple[str, ...] = PATTERN_ENTITIES + ("PERSON", "ADDRESS_BLOCK")
+    # ADDRESS_BLOCK (loose address shapes) counts in interface and error text only after an
+    # address label; CUED_ADDRESS (a number and a name: "1234 Elm") only there, in any kind.
+    text_entities: tuple[str, ...] = PATTERN_ENTITIES + ("PERSON", "ADDRESS_BLOCK", "CUED_ADDRESS")
     # Survey free text is written by residents: add LOCATION.
-    survey_entities: tuple[str, ...] = PATTERN_ENTITIES + ("PERSON", "LOCATION", "ADDRESS_BLOCK")
+    survey_entities: tuple[str, ...] = PATTERN_ENTITIES + (
+        "PERSON",
+        "LOCATION",
+        "ADDRESS_BLOCK",
+        "CUED_ADDRESS",
+    )
+    # JS error messages and stacks: patterns, PERSON (cued or strong) and cued address blocks.
+    error_entities: tuple[str, ...] = PATTERN_ENTITIES + ("PERSON", "ADDRESS_BLOCK", "CUED_ADDRESS")
     # Minimum score to replace a finding, per field kind.
     text_min_score: float = 0.4
     error_person_min_score: float = 0.7

@@ -6,8 +6,14 @@ import ipaddress
 import re
 from typing import Any
 
+import regex
 import tldextract
-from presidio_analyzer import EntityRecognizer, Pattern
+from presidio_analyzer import (
+    AnalysisExplanation,
+    EntityRecognizer,
+    Pattern,
+    RecognizerResult,
+)
 from presidio_analyzer.predefined_recognizers import (
     IbanRecognizer,
     IpRecognizer,
@@ -15,7 +21,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from anonymizer.addresses import StreetAddressRecognizer, ZipCodeRecognizer
-from anonymizer.guard import GuardedPatternRecognizer
+from anonymizer.guard import GuardedPatternRecognizer, finditer
 from anonymizer.identifiers import IdNumberRecognizer, PasswordPhraseRecognizer
 
 # The public suffix list bundled with tldextract; `suffix_list_urls=()` means it never downloads.
@@ -288,10 +294,41 @@ _SECRET_NAME = (
     r"cookie|sid)"
 )
 
-_COOKIE_NAME = r"[\w.%!#$&'*+^`|~-]+"
-_COOKIE_PAIR = rf"{_COOKIE_NAME}=[^;\s\\\"]*"
+# A Cookie or Set-Cookie header label, then its `name=value` pairs separated by ";".
+COOKIE_LABEL_RE = regex.compile(r"(?i)\b(?:set-)?cookie[ \t]*:[ \t]*")
+COOKIE_PAIR_RE = regex.compile(r"(?P<name>[\w.%!#$&'*+^`|~-]+)(?:=(?P<value>[^;\s\\\"]*))?")
+COOKIE_SEPARATOR_RE = regex.compile(r"[ \t]*;[ \t]*")
 # Set-Cookie attributes: their values say how the cookie is kept, not what it holds.
-_COOKIE_ATTRIBUTE = r"(?i:(?<![\w.%!#$&'*+^`|~-])(?:path|domain|expires|max-age|samesite|priority))"
+COOKIE_ATTRIBUTES = frozenset({"path", "domain", "expires", "max-age", "samesite", "priority"})
+# "Expires=Thu, 01 Jan 2025 00:00:00 GMT": the one attribute whose value holds spaces.
+COOKIE_DATE_RE = regex.compile(r"[^;\r\n\\\"]*")
+
+
+def cookie_value_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each cookie value after a `Cookie:` or `Set-Cookie:` label; names kept.
+
+    A linear scan with no limit on the number of cookies, so the text redactor can run it on a
+    whole long text: its windows may start far from the header's label.
+    """
+    spans: list[tuple[int, int]] = []
+    for label in finditer(COOKIE_LABEL_RE, text):
+        position = label.end()
+        while True:
+            pair = COOKIE_PAIR_RE.match(text, position)
+            if pair is None:
+                break
+            name = pair.group("name").lower()
+            position = pair.end()
+            if name == "expires" and pair.group("value") is not None:
+                position = COOKIE_DATE_RE.match(text, position).end()  # type: ignore[union-attr]
+            start, end = pair.span("value")
+            if start < end and name not in COOKIE_ATTRIBUTES:
+                spans.append((start, end))
+            separator = COOKIE_SEPARATOR_RE.match(text, position)
+            if separator is None:
+                break
+            position = separator.end()
+    return spans
 
 
 class SecretRecognizer(GuardedPatternRecognizer):
@@ -319,17 +356,6 @@ class SecretRecognizer(GuardedPatternRecognizer):
             r"(?P<value>[^\s\"'\\]{6,})",
             0.7,
         ),
-        # Each value of a Cookie header, names kept: `Cookie: cart_id=…; user_pref=…`. The
-        # `regex` module allows this variable-width lookbehind; at most 64 cookies back.
-        # Missing: text over 400 chars is analyzed in chunks, and a header cut there loses its
-        # `Cookie:` label in the next chunk, whose values stay; cutting chunks at line ends
-        # (or finding headers before chunking) would fix it.
-        Pattern(
-            "cookie header",
-            rf"(?i)(?<=\b(?:set-)?cookie[ \t]*:[ \t]*(?:{_COOKIE_PAIR};[ \t]*){{0,63}}"
-            rf"{_COOKIE_NAME}=)(?<!{_COOKIE_ATTRIBUTE}=)(?P<value>[^;\s\\\"]+)",
-            0.8,
-        ),
         Pattern(
             "api key prefix",
             r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}|\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}"
@@ -343,6 +369,33 @@ class SecretRecognizer(GuardedPatternRecognizer):
 
     def __init__(self) -> None:
         super().__init__(supported_entity="SECRET", patterns=self.PATTERNS, name="SecretRecognizer")
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: Any = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """The patterns, plus each value of a Cookie header (names kept)."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for start, end in cookie_value_spans(text):
+            results.append(
+                RecognizerResult(
+                    entity_type="SECRET",
+                    start=start,
+                    end=end,
+                    score=0.8,
+                    analysis_explanation=AnalysisExplanation(
+                        recognizer=self.name, original_score=0.8, pattern_name="cookie header"
+                    ),
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return EntityRecognizer.remove_duplicates(results)
 
     def adjust_score(self, found: str, score: float) -> float:
         """A long hex run needs both letters and digits to look like a key."""

@@ -10,11 +10,17 @@ from dataclasses import dataclass
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from anonymizer.addresses import ADDRESS_CUE_RE
 from anonymizer.allowlist import allowed_regions, inside_any
 from anonymizer.audit import Audit
+from anonymizer.chunks import CHUNK_CHARS, CHUNK_OVERLAP_CHARS, chunk_text
 from anonymizer.engine import Engine
+from anonymizer.error_names import ErrorNameCueRecognizer
 from anonymizer.guard import FieldTimeoutError, field_budget, remaining_s
+from anonymizer.names import NAME_PREFIXES, names_a_product
 from anonymizer.policy import PolicyConfig
+from anonymizer.recognizers import cookie_value_spans
+from anonymizer.survey_names import LowerCaseNameRecognizer
 from anonymizer.urls import URL_IN_TEXT_RE, UrlRedactor
 
 logger = logging.getLogger(__name__)
@@ -26,16 +32,19 @@ CACHED_KINDS = frozenset({"text", "selector", "pattern"})
 CAPS_RUN_RE = re.compile(r"\b[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+)+\b")
 # Broad heuristics that would flag ordinary interface text; only resident-written text gets them.
 SURVEY_ONLY_RECOGNIZERS = frozenset({"ProperNounRecognizer", "AddressBlockRecognizer"})
-# Labels after which an address block is expected: "Address: Jakobi 69", "Deliver to …".
-ADDRESS_CUE_RE = re.compile(
-    r"(?i)\b(?:address|deliver(?:ed|y)?[ \t]+to|ship(?:ping)?[ \t]+to|send[ \t]+to|lives?[ \t]+at|"
-    r"located[ \t]+at|mail(?:ing)?[ \t]+to|return[ \t]+to|residence)\b[ \t:,-]*$"
-)
+# Cues of error text ("… not found", "for …") that would flag interface text.
+ERROR_ONLY_RECOGNIZERS = frozenset({"ErrorNameCueRecognizer"})
+# A title and a middle initial in a name: "Dr. Patel", "John Q. Public".
+TITLE_RE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?")
+INITIAL_RE = re.compile(r"[A-Z]\.")
+# Recognizers that read unknown capitalized words as people, and so products too.
+PRODUCT_CHECKED_RECOGNIZERS = frozenset({"SpacyRecognizer", "ProperNounRecognizer"})
+# A form-encoded value after `=` holding `+`, up to the next separator; none with an `@`.
+FORM_VALUE_RE = re.compile(r"(?<==)[^&\s\"'@;=<>]*(?:\+|%20)[^&\s\"'@;=<>]*(?=[&\s\"';<>]|$)")
+ADDRESS_CUE_KINDS = frozenset({"text", "error", "survey"})
 # Internal entities and the label they are stored as.
-LABELS = {"ADDRESS_BLOCK": "US_STREET_ADDRESS"}
+LABELS = {"ADDRESS_BLOCK": "US_STREET_ADDRESS", "CUED_ADDRESS": "US_STREET_ADDRESS"}
 TIMEOUT_PLACEHOLDER = "<REDACTED>"
-# Longer texts are analyzed in chunks of about this size.
-CHUNK_CHARS = 400
 TRUNCATED_PLACEHOLDER = "<TRUNCATED>"
 # Escapes left in text taken from JSON or code (`…\\neyJ…` in a console payload): read as
 # whitespace, else the letter glues onto the value after it and word boundaries fail.
@@ -51,23 +60,6 @@ class Finding:
     entity: str
     recognizer: str
     score: float
-
-
-def chunk_text(text: str, size: int) -> list[tuple[int, str]]:
-    """(offset, chunk) pieces of at most `size` chars, cut at whitespace not between digits."""
-    chunks: list[tuple[int, str]] = []
-    start = 0
-    while start < len(text):
-        end = min(start + size, len(text))
-        if end < len(text):
-            for cut in range(end - 1, start + size // 2, -1):
-                between_digits = text[cut - 1].isdigit() and text[cut + 1].isdigit()
-                if text[cut].isspace() and not between_digits:
-                    end = cut + 1
-                    break
-        chunks.append((start, text[start:end]))
-        start = end
-    return chunks
 
 
 def caps_to_title(text: str) -> str:
@@ -105,6 +97,8 @@ class TextRedactor:
         self.engine = engine
         self.config = config
         self.urls = UrlRedactor(config, self.redact_value)
+        self.error_names = ErrorNameCueRecognizer(engine.names)
+        self.lower_names = LowerCaseNameRecognizer(engine.names)
         # Short strings in which nothing was found, per kind: interface labels, selectors and
         # URL segments repeat endlessly. Strings with findings are never kept, so the cache
         # holds no personal data.
@@ -112,7 +106,7 @@ class TextRedactor:
         self.entities = {
             "text": list(config.text_entities),
             "survey": list(config.survey_entities),
-            "error": list(config.pattern_entities) + ["PERSON"],
+            "error": list(config.error_entities),
             "selector": list(config.pattern_entities),
             "pattern": list(config.pattern_entities),
         }
@@ -204,25 +198,39 @@ class TextRedactor:
     def _redact_chunks(
         self, text: str, kind: str, audit: Audit, context: Sequence[str]
     ) -> tuple[str, list[Finding]]:
-        """A long text chunk by chunk, so cost grows linearly and the budget is checked often.
+        """A long text window by window, so cost grows linearly and the budget is checked often.
 
-        Presidio's context step is quadratic in findings × tokens on one text; chunks bound it.
+        Windows overlap (`chunk_text`), findings of all windows are joined, and the text is
+        replaced once. URLs and Cookie headers are found on the whole text: a URL is one word,
+        but a Cookie header's values can be far from its `Cookie:` label.
         """
-        pieces: list[str] = []
-        findings: list[Finding] = []
-        for offset, chunk in chunk_text(text, CHUNK_CHARS):
-            if not any(c.isalnum() for c in chunk):
-                pieces.append(chunk)  # nothing to find in punctuation and spaces
-                continue
+        url_spans = _url_spans(text)
+        findings: list[Finding] = [
+            Finding(start, end, "SECRET", "SecretRecognizer", 1.0)
+            for start, end in cookie_value_spans(text)
+            if not any(s < end and start < e for s, e in url_spans)
+        ]
+        # Nothing to find in punctuation and spaces; the model reads all windows in one batch.
+        windows = [
+            (offset, chunk)
+            for offset, chunk in chunk_text(text, CHUNK_CHARS, CHUNK_OVERLAP_CHARS)
+            if any(c.isalnum() for c in chunk)
+        ]
+        remaining_s()
+        artifacts = self._artifacts([chunk for _, chunk in windows], kind)
+        for (offset, chunk), art in zip(windows, artifacts, strict=True):
             remaining_s()
-            art = self._artifacts([chunk], kind)[0]
-            redacted, found = self._redact_one(chunk, kind, art, audit, context)
-            pieces.append(redacted)
+            local_urls = [
+                (max(s, offset) - offset, min(e, offset + len(chunk)) - offset)
+                for s, e in url_spans
+                if s < offset + len(chunk) and offset < e
+            ]
             findings.extend(
                 Finding(f.start + offset, f.end + offset, f.entity, f.recognizer, f.score)
-                for f in found
+                for f in self._find(chunk, kind, art, context, local_urls)
             )
-        return "".join(pieces), findings
+        merged = merge(findings)
+        return self._replace(text, merged, url_spans, audit), merged
 
     def _artifacts(self, texts: list[str], kind: str) -> list[NlpArtifacts]:
         """`_artifacts_unlocked` under the engine lock: spaCy pipelines are not documented as
@@ -269,16 +277,21 @@ class TextRedactor:
         self, text: str, kind: str, art: NlpArtifacts, audit: Audit, context: Sequence[str]
     ) -> tuple[str, list[Finding]]:
         """Find, filter, merge and replace; URLs inside the text get the URL rule."""
-        # Same length as `text`, so every offset found in `scan` applies to `text`.
-        scan = ESCAPE_RE.sub("  ", text)
-        urls = [m for m in URL_IN_TEXT_RE.finditer(scan)]
-        url_spans = []
-        for match in urls:
-            end = match.end()
-            while end > match.start() and text[end - 1] in ".,;:!?)]}'\"":
-                end -= 1
-            url_spans.append((match.start(), end))
+        url_spans = _url_spans(text)
+        merged = merge(self._find(text, kind, art, context, url_spans))
+        return self._replace(text, merged, url_spans, audit), merged
 
+    def _find(
+        self,
+        text: str,
+        kind: str,
+        art: NlpArtifacts,
+        context: Sequence[str],
+        url_spans: list[tuple[int, int]],
+    ) -> list[Finding]:
+        """The findings the field kind keeps, outside URLs and allow-listed text."""
+        # Same length as `text`, so every offset found in `scan` applies to `text`.
+        scan = _form_spaces(ESCAPE_RE.sub("  ", text))
         results = self.engine.analyzer.analyze(
             scan,
             language="en",
@@ -287,8 +300,17 @@ class TextRedactor:
             score_threshold=self.config.text_min_score,
             context=list(context) or None,
         )
+        # Run apart from the analyzer: of two equal spans Presidio keeps only the stronger, so
+        # their findings there would push out the model's in the field kinds they are not for.
+        proper: frozenset[int] = frozenset()
+        if kind == "error":
+            results = results + self.error_names.analyze(scan, ["PERSON"])
+        elif kind == "survey":
+            tags = {token.idx: (token.pos_, token.lemma_) for token in art.tokens}
+            proper = frozenset(start for start, (pos, _) in tags.items() if pos == "PROPN")
+            results = results + self.lower_names.analyze(scan, tags)
         regions = allowed_regions(text)
-        findings = [
+        return [
             Finding(
                 r.start,
                 _trim_possessive(text, r),
@@ -297,12 +319,20 @@ class TextRedactor:
                 r.score,
             )
             for r in results
-            if self._keep(r, text, kind, regions, url_spans)
+            if self._keep(r, text, kind, regions, url_spans, proper)
         ]
 
+    def _replace(
+        self,
+        text: str,
+        findings: list[Finding],
+        url_spans: list[tuple[int, int]],
+        audit: Audit,
+    ) -> str:
+        """`text` with each finding replaced by its label and each URL by its redacted form."""
         pieces: list[str] = []
         cursor = 0
-        replacements = [(f.start, f.end, f"<{f.entity}>") for f in merge(findings)]
+        replacements = [(f.start, f.end, f"<{f.entity}>") for f in findings]
         for start, end in url_spans:
             replacements.append((start, end, self.urls.redact(text[start:end], audit)))
         for start, end, new in sorted(replacements):
@@ -310,7 +340,7 @@ class TextRedactor:
             pieces.append(new)
             cursor = end
         pieces.append(text[cursor:])
-        return "".join(pieces), merge(findings)
+        return "".join(pieces)
 
     def _keep(
         self,
@@ -319,6 +349,7 @@ class TextRedactor:
         kind: str,
         regions: list[tuple[int, int]],
         url_spans: list[tuple[int, int]],
+        proper: frozenset[int] = frozenset(),
     ) -> bool:
         """Drop findings inside allow-listed text or URLs, and weak names in error messages."""
         if inside_any(result.start, result.end, regions):
@@ -326,10 +357,15 @@ class TextRedactor:
         if any(s < result.end and result.start < e for s, e in url_spans):
             return False
         recognizer = _recognizer(result)
-        if recognizer in SURVEY_ONLY_RECOGNIZERS and kind != "survey":
-            # An address block in interface text only right after an address label.
+        if recognizer in ERROR_ONLY_RECOGNIZERS and kind != "error":
+            return False
+        cued_only = recognizer == "CuedAddressRecognizer"
+        if (recognizer in SURVEY_ONLY_RECOGNIZERS and kind != "survey") or cued_only:
+            # An address block in interface and error text only right after an address label;
+            # a bare number and name ("1234 Elm") only there, in any field kind.
             cued = ADDRESS_CUE_RE.search(text[max(0, result.start - 40) : result.start])
-            if not (recognizer == "AddressBlockRecognizer" and kind == "text" and cued):
+            block = recognizer in ("AddressBlockRecognizer", "CuedAddressRecognizer")
+            if not (block and kind in ADDRESS_CUE_KINDS and cued):
                 return False
         span = text[result.start : result.end]
         if recognizer == "SpacyRecognizer" and not any(c.isalpha() for c in span):
@@ -338,9 +374,17 @@ class TextRedactor:
             recognizer == "SpacyRecognizer"
             and span.islower()
             and not self.engine.names.mentions_name(span)
+            and not (kind == "survey" and _all_proper(span, result.start, proper))
         ):
-            # NER tags on all-lowercase words are mostly noise ("suffix" as a place).
+            # NER tags on all-lowercase words are mostly noise ("suffix" as a place), unless the
+            # tagger also reads every word as a proper noun ("from chicago") in survey text.
             return False
+        if (
+            recognizer in PRODUCT_CHECKED_RECOGNIZERS
+            and result.entity_type == "PERSON"
+            and names_a_product(span)
+        ):
+            return False  # "Google API", "Chrome", "OAuth": the model's people that are products
         if result.entity_type != "PERSON" or kind == "survey":
             return True
         if recognizer == "SpacyRecognizer" and not self.engine.names.has_name_word(span):
@@ -348,12 +392,52 @@ class TextRedactor:
             # people; outside resident-written text a name word must back the tag up.
             return False
         if kind == "error":
-            if recognizer == "NameCueRecognizer":
-                return True  # "profile of …", "user …": the cue vouches for a single word
-            words = span.split()
-            strong = result.score >= self.config.error_person_min_score
-            return strong and len(words) >= 2 and all(_name_word(w) for w in words)
+            return self._keep_error_person(result, span, recognizer)
         return True
+
+    def _keep_error_person(self, result: RecognizerResult, span: str, recognizer: str) -> bool:
+        """In error text a name needs a cue, or a high score and two capitalized words (a title
+        or a middle initial may come with them: "Dr. Patel", "John Q. Public")."""
+        if recognizer in ("NameCueRecognizer", "ErrorNameCueRecognizer"):
+            return True  # "profile of …", "… not found": the cue vouches for a single word
+        words = span.split()
+        titled = bool(words) and TITLE_RE.fullmatch(words[0]) is not None
+        name = [w for w in words[titled:] if not INITIAL_RE.fullmatch(w)]
+        strong = result.score >= self.config.error_person_min_score
+        return strong and len(name) >= 2 - titled and all(_name_word(w) for w in name)
+
+
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the URLs inside a text, without the punctuation that ends a sentence."""
+    scan = ESCAPE_RE.sub("  ", text)
+    spans = []
+    for match in URL_IN_TEXT_RE.finditer(scan):
+        end = match.end()
+        while end > match.start() and text[end - 1] in ".,;:!?)]}'\"":
+            end -= 1
+        spans.append((match.start(), end))
+    return spans
+
+
+def _form_spaces(text: str) -> str:
+    """`text` with the `+` and `%20` of form-encoded values read as spaces
+    ("address=12+Oak+Street"), same length; emails ("jane+news@…") keep theirs."""
+    if "+" not in text and "%20" not in text:
+        return text
+    chars = list(text)
+    for match in FORM_VALUE_RE.finditer(text):
+        for index in range(match.start(), match.end()):
+            if chars[index] == "+" and chars[index - 1].isalnum() and chars[index + 1].isalnum():
+                chars[index] = " "
+            elif text.startswith("%20", index):
+                chars[index : index + 3] = "   "
+    return "".join(chars)
+
+
+def _all_proper(span: str, start: int, proper: frozenset[int]) -> bool:
+    """Every word of `span` (at `start`) begins a token tagged as a proper noun."""
+    words = [match.start() for match in re.finditer(r"\S+", span)]
+    return bool(words) and all(start + offset in proper for offset in words)
 
 
 def _trim_possessive(text: str, result: RecognizerResult) -> int:
@@ -364,9 +448,14 @@ def _trim_possessive(text: str, result: RecognizerResult) -> int:
 
 
 def _name_word(word: str) -> bool:
-    """A capitalized ("Gábor") or ALL CAPS word of letters, apostrophes and hyphens."""
-    letters = word.replace("'", "").replace("’", "").replace("-", "")
-    return letters.isalpha() and word[0].isupper() and (word[1:].islower() or word.isupper())
+    """A capitalized ("Gábor", "O'Brien", "Nowak-Wiśniewska", "McDonald") or ALL CAPS word."""
+    for part in re.split(r"[-'’]", word):
+        if not part.isalpha() or not part[0].isupper():
+            return False
+        inner = next((i for i, c in enumerate(part) if i > 0 and c.isupper()), None)
+        if inner is not None and not part.isupper() and part[:inner].lower() not in NAME_PREFIXES:
+            return False
+    return True
 
 
 def _recognizer(result: RecognizerResult) -> str:

@@ -23,6 +23,8 @@ VOWELS = frozenset("aeiouäöüàáâèéêìíîòóôùúû")
 # Values that stay readable after quoting: our placeholders and ordinary punctuation.
 SAFE_CHARS = "<>/:@!$'()*,;-._~"
 
+# Words joined by `+` ("12+Oak+Street"), as forms and map links write spaces.
+PLUS_WORDS_RE = re.compile(r"[A-Za-z0-9]\+[A-Za-z0-9]")
 # Bounded URL finder for free text: no nested quantifiers, so no backtracking blow-up.
 URL_IN_TEXT_RE = re.compile(r"(?:\b[a-zA-Z][a-zA-Z0-9+.\-]{1,15}://|\bwww\.)[^\s<>\"'`]{1,2048}")
 
@@ -202,7 +204,12 @@ class UrlRedactor:
                 pieces[index] = "<TOKEN>"
                 audit.count("TOKEN", "url", "url_rule", "replace")
         out = "".join(pieces)
-        out = self.analyze_value(out, audit)
+        if PLUS_WORDS_RE.search(out) and not any(c.isspace() for c in out):
+            # "1600+Amphitheatre+Parkway,+Mountain+View": `+` joins the words of a place or
+            # a search in paths too; the analyzer needs them as words.
+            out = self.analyze_value(out.replace("+", " "), audit).replace(" ", "+")
+        else:
+            out = self.analyze_value(out, audit)
         if out == decoded:
             return raw
         return quote(out, safe=SAFE_CHARS)

@@ -6,7 +6,7 @@ import dataclasses
 
 from anonymizer import PolicyConfig, Redactor
 from anonymizer.audit import Audit
-from anonymizer.text import TextRedactor, caps_to_title, chunk_text
+from anonymizer.text import TextRedactor, caps_to_title
 
 
 def test_text_past_the_size_cap_is_dropped_with_a_visible_marker(redactor: Redactor) -> None:
@@ -79,15 +79,6 @@ def test_survey_audit_counts_types_and_never_values(redactor: Redactor) -> None:
     assert audit["policy_version"] == redactor.policy_version
     flat = repr(audit)
     assert "Maria" not in flat and "555" not in flat and "jane" not in flat
-
-
-def test_long_text_is_cut_into_chunks_at_whitespace_not_inside_numbers() -> None:
-    text = "word " * 100 + "call 415 555 0134 now " + "word " * 100
-    chunks = chunk_text(text, 600)  # the size is a parameter; the policy uses CHUNK_CHARS
-    assert "".join(chunk for _, chunk in chunks) == text
-    assert all(len(chunk) <= 600 for _, chunk in chunks)
-    assert [offset for offset, _ in chunks] == [0, 597]
-    assert chunk_text("x" * 1300, 600) == [(0, "x" * 600), (600, "x" * 600), (1200, "x" * 100)]
 
 
 def test_findings_deep_inside_long_survey_text_are_redacted(redactor: Redactor) -> None:
