@@ -30,6 +30,7 @@ from storage.mongo import set_fields
 SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ALLOWED_NAME = re.compile(r"^[a-z0-9_.:\[\]-]{1,64}$")
 MAX_ALLOWED_NAMES = 100
+MAX_SITE_NAME_CHARS = 200
 MAX_RETENTION_DAYS = 3650
 
 
@@ -182,6 +183,13 @@ def checked_url_keys(keys: list[str]) -> list[str]:
     return cleaned
 
 
+def checked_name(name: str) -> str:
+    cleaned = name.strip()
+    if not 1 <= len(cleaned) <= MAX_SITE_NAME_CHARS:
+        raise InvalidInput(f"a site name is 1 to {MAX_SITE_NAME_CHARS} characters", field="name")
+    return cleaned
+
+
 def checked_origins(origins: list[str]) -> list[str]:
     """Origins as ``scheme://host[:port]``; anything with a path or query is refused."""
     cleaned = []
@@ -250,6 +258,7 @@ class AdminMutations:
         who = await _unscoped_admin(info.context)
         if not SITE_ID.match(input.id):
             raise InvalidInput("a site id is 1-64 of a-z, 0-9, _ and -", field="id")
+        name = checked_name(input.name)
         store = info.context.store
         if await store.sites.find_one({"_id": input.id}, projection={"_id": 1}):
             raise InvalidInput("a site with this id exists", field="id")
@@ -257,7 +266,7 @@ class AdminMutations:
         await create_site(
             store,
             input.id,
-            input.name.strip(),
+            name,
             site_key,
             origins=checked_origins(input.origins),
             departments=checked_departments(input.departments),
@@ -273,7 +282,7 @@ class AdminMutations:
         await info.context.require_site(id)
         changes: dict[str, Any] = {}
         if input.name is not None:
-            changes["name"] = input.name.strip()
+            changes["name"] = checked_name(input.name)
         if input.origins is not None:
             changes["origins"] = checked_origins(input.origins)
         if input.departments is not None:

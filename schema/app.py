@@ -203,18 +203,24 @@ class StuckpointGraphQL(GraphQL[Context, None]):
         await super().__call__(scope, receive, send)
 
     def decode_json(self, data: str | bytes) -> object:
-        """JSON of a WebSocket message (and of bodies, via ``parse_json``).
+        """One WebSocket message: a JSON object, else the protocol handler closes with 4400.
 
         orjson stops at 1,024 levels with a ``JSONDecodeError`` (a subclass of the standard
-        one), which the protocol handler answers by closing with 4400; the standard library's
-        parser ran into a ``RecursionError`` that dropped the connection without a close code.
+        one), which the handler answers by closing with 4400; the standard library's parser ran
+        into a ``RecursionError`` that dropped the connection without a close code. A message
+        that is valid JSON but not an object (``"5"``, ``[]``) crashed the handler with a
+        ``TypeError``: it is refused the same way.
         """
-        return orjson.loads(data)
+        decoded = orjson.loads(data)
+        if not isinstance(decoded, dict):
+            text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+            raise orjson.JSONDecodeError("a message is a JSON object", text, 0)
+        return decoded
 
     def parse_json(self, data: str | bytes) -> Any:
         """Parse and check an HTTP body: one JSON object, not too deep, no NUL, a bounded query."""
         try:
-            decoded = self.decode_json(data)
+            decoded = orjson.loads(data)
         except orjson.JSONDecodeError as err:
             # Also bytes that are not UTF-8, and nesting past orjson's own limit. The position
             # only: orjson's message may grow to quote the input one day.

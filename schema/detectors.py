@@ -55,6 +55,10 @@ def _resolved(site: dict[str, Any], template: dict[str, Any] | None = None) -> T
     try:
         return resolve_thresholds(site, template)
     except InvalidThresholds as err:
+        if err.problem == "unknown threshold":
+            # The name is the client's input, not one of ours: not quoted back.
+            message = "an unknown threshold name; detectorSettings.defaults lists the names"
+            raise InvalidInput(message, field="overrides") from err
         raise InvalidInput(f"threshold {err.field}: {err.problem}", field="overrides") from err
 
 

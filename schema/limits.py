@@ -65,6 +65,9 @@ _QUOTED_NAME_RE = re.compile(
 _ENUM_VALUE_RE = re.compile(r"Value '[^']*' does not exist in")
 
 
+_VARIABLE_RE = re.compile(r"^Variable '\$(\w+)'")
+
+
 def public_message(message: str) -> str:
     """A graphql-core message without the submitted values it quotes; names and types stay."""
     # An enum value is shaped like a name but is the client's input (it could be anything).
@@ -193,7 +196,12 @@ class ErrorPolicy(MaskErrors):
                 extra = {"field": original.field} if original.field else {}
                 error.extensions = {**(error.extensions or {}), "code": original.code, **extra}
             else:
+                # graphql-core's own: the syntax, the schema's rules, or a variable's value.
+                variable = _VARIABLE_RE.match(error.message)
+                code = {"code": "invalid_input", "field": variable[1]} if variable else {}
                 error.message = public_message(error.message)
+                # Our limit rules (too_costly...) set their own code already.
+                error.extensions = {"code": "invalid_query", **code, **(error.extensions or {})}
             processed.append(error)
         return processed
 

@@ -152,6 +152,23 @@ async def test_a_deeply_nested_websocket_message_closes_the_connection_with_4400
     )
 
 
+@pytest.mark.parametrize("message", ['"5"', "5", "[]", '["connection_init"]', "null", "true"])
+async def test_a_websocket_message_that_is_json_but_no_object_closes_with_4400(
+    api_url: str, message: str
+) -> None:
+    """Before any key is given: such a message crashed the protocol handler (a TypeError)."""
+    async with connect(ws_url(api_url), subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        await ws.send(message)
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+        4400,
+        "WebSocket message must be valid JSON",
+    )
+
+
 async def test_a_subscription_posted_over_http_is_refused_with_a_400(
     client: httpx.AsyncClient, keys: dict[str, str]
 ) -> None:
@@ -297,3 +314,16 @@ async def test_the_api_process_scrubs_log_records(
 
     assert "a library said <email>" in caplog.text
     assert EMAIL not in caplog.text
+
+
+async def test_syntax_validation_and_variable_errors_carry_a_code(
+    client: httpx.AsyncClient, keys: dict[str, str]
+) -> None:
+    syntax = await graphql(client, keys["analyst"], "{ version ")
+    unknown = await graphql(client, keys["analyst"], "{ versionz }")
+    variable = await graphql(client, keys["analyst"], SESSION_BY_ID, {"id": ["not", "an", "id"]})
+
+    assert syntax["errors"][0]["extensions"] == {"code": "invalid_query"}
+    assert unknown["errors"][0]["extensions"] == {"code": "invalid_query"}
+    assert variable["errors"][0]["extensions"] == {"code": "invalid_input", "field": "id"}
+    assert variable["errors"][0]["message"].startswith("Variable '$id' has invalid value")

@@ -279,3 +279,17 @@ async def test_site_redaction_refuses_secret_query_keys_bad_names_and_non_admins
     assert officer["errors"][0]["extensions"]["code"] == "forbidden"
     stored = await resources.store.sites.find_one({"_id": site_id})
     assert stored is not None and "redaction" not in stored
+
+
+async def test_a_site_name_over_200_characters_is_refused(
+    client: httpx.AsyncClient, resources: Resources, keys: dict[str, str]
+) -> None:
+    site_id = f"long-{uuid.uuid4().hex[:6]}"
+
+    created = await graphql(
+        client, keys["admin"], CREATE_SITE, {"input": site_input(site_id, name="x" * 201)}
+    )
+
+    assert created["errors"][0]["extensions"] == {"code": "invalid_input", "field": "name"}
+    assert created["errors"][0]["message"] == "a site name is 1 to 200 characters"
+    assert await resources.store.sites.find_one({"_id": site_id}) is None
