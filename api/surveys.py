@@ -22,8 +22,10 @@ from anonymizer.client import truncate_ip
 from api.auth import site_for_key
 from api.collect import cors_headers, error_response, read_body
 from api.errors import InvalidInput, StuckpointError, Unavailable
+from ingest.body import check_content_type
 from ingest.envelope import ID_PATTERN
 from ingest.errors import InvalidBatch
+from schema.limits import json_depth_and_nul
 from signals.model import SIGNAL_KINDS
 from surveys.inputs import survey_inputs
 from surveys.model import DISMISSED, SHOWN
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 65_536
+MAX_BODY_DEPTH = 16
 Handler = Callable[[Request, "AppState", dict[str, str]], Awaitable[Response]]
 
 
@@ -163,14 +166,21 @@ async def _visit(
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    """The JSON object body, whatever the content type (sendBeacon sends text/plain)."""
+    """The JSON object body: JSON, text/plain (what sendBeacon sends) or no content type."""
+    check_content_type(request.headers.get("content-type"))
     raw = await read_body(request, MAX_BODY_BYTES)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as err:
-        raise InvalidInput("must be a JSON object", field="body") from err
+        # Also nesting past orjson's own limit (1,024 levels).
+        raise InvalidInput("must be a JSON object in UTF-8", field="body") from err
     if not isinstance(body, dict):
         raise InvalidInput("must be a JSON object", field="body")
+    depth, nul = json_depth_and_nul(body)
+    if depth > MAX_BODY_DEPTH:
+        raise InvalidInput(f"JSON nested deeper than {MAX_BODY_DEPTH}", field="body")
+    if nul:
+        raise InvalidInput("holds a NUL character (U+0000)", field="body")
     return body
 
 

@@ -86,7 +86,7 @@ def public_message(message: str) -> str:
     return message
 
 
-def _json_depth_and_nul(data: object) -> tuple[int, bool]:
+def json_depth_and_nul(data: object) -> tuple[int, bool]:
     """The nesting depth of decoded JSON and whether any key or string holds a NUL."""
     deepest, nul = 0, False
     stack: list[tuple[object, int]] = [(data, 1)]
@@ -111,7 +111,7 @@ def check_request_body(data: object) -> None:
         raise InvalidInput(message, field="body")
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object with a `query`", field="body")
-    depth, nul = _json_depth_and_nul(data)
+    depth, nul = json_depth_and_nul(data)
     if depth > MAX_JSON_DEPTH:
         raise InvalidInput(f"JSON nested deeper than {MAX_JSON_DEPTH}", field="body")
     if nul:

@@ -91,6 +91,31 @@ async def test_posts_refuse_bad_bodies_by_name(
         )
 
 
+async def test_posts_refuse_other_media_types_deep_nesting_and_nul_characters(
+    client: httpx.AsyncClient, keys: dict[str, str], site: Site
+) -> None:
+    survey_id = await create_survey(client, keys["analyst"], site, graphql_input())
+    answer = {"site_key": site.key, "session_id": "s1", "visitor_id": "v1", "window_id": "w1"}
+    nested: object = "x"
+    for _ in range(40):
+        nested = {"a": nested}
+    url = f"/surveys/{survey_id}/responses"
+
+    xml = await client.post(url, content=b"<answer/>", headers={"content-type": "application/xml"})
+    deep = await client.post(url, content=orjson.dumps({**answer, "answers": nested}))
+    nul = await client.post(url, content=orjson.dumps({**answer, "answers": {"main": "a\x00b"}}))
+    beacon = await client.post(
+        url,
+        content=orjson.dumps({**answer, "answers": {"main": 4}}),
+        headers={"content-type": "text/plain;charset=UTF-8", "origin": ORIGIN},
+    )
+
+    assert (xml.status_code, xml.json()["field"]) == (415, "content-type")
+    assert (deep.status_code, deep.json()["message"]) == (400, "JSON nested deeper than 16")
+    assert (nul.status_code, nul.json()["message"]) == (400, "holds a NUL character (U+0000)")
+    assert beacon.status_code == 201, beacon.text
+
+
 async def test_unknown_draft_and_foreign_surveys_are_not_found(
     client: httpx.AsyncClient, keys: dict[str, str], site: Site
 ) -> None:
