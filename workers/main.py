@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -163,10 +164,11 @@ class QuietFrequentCron(logging.Filter):
     a second that bury everything else. ``aggregate_dirty`` logs a line of its own whenever it
     aggregated something, and arq's warnings and errors about it still pass."""
 
-    JOB = "cron:aggregate_dirty:"
+    # arq names the job "cron:aggregate_dirty" (with ":<time>" when given a job id).
+    JOB = re.compile(r"\bcron:aggregate_dirty\b")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno > logging.INFO or self.JOB not in record.getMessage()
+        return record.levelno > logging.INFO or not self.JOB.search(record.getMessage())
 
 
 def quiet_frequent_cron() -> None:
