@@ -214,7 +214,8 @@ def _list_size(field: GraphQLField, node: FieldNode, variables: dict[str, Any]) 
         value = value_from_ast(given.value, field.args[name].type, variables) if given else None
         if value is None:
             value = field.args[name].default_value
-        if isinstance(value, int):
+        # Past GraphQL's 32-bit Int it is not a size: variable coercion refuses it by type.
+        if isinstance(value, int) and value < 2**31:
             return max(value, 1)
     return UNSIZED_LIST
 

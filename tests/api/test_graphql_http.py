@@ -327,3 +327,16 @@ async def test_syntax_validation_and_variable_errors_carry_a_code(
     assert unknown["errors"][0]["extensions"] == {"code": "invalid_query"}
     assert variable["errors"][0]["extensions"] == {"code": "invalid_input", "field": "id"}
     assert variable["errors"][0]["message"].startswith("Variable '$id' has invalid value")
+
+
+async def test_a_page_size_past_a_32_bit_int_is_a_type_error_not_a_cost(
+    client: httpx.AsyncClient, keys: dict[str, str]
+) -> None:
+    query = "query($f: Int!) { sessions(first: $f) { edges { node { id } } } }"
+
+    result = await graphql(client, keys["analyst"], query, {"f": 2**40})
+
+    error = result["errors"][0]
+    assert error["extensions"] == {"code": "invalid_input", "field": "f"}
+    assert "Int cannot represent non 32-bit signed integer value" in error["message"]
+    assert "4398046511104" not in error["message"]
