@@ -150,7 +150,8 @@ _ZIP = r"\d{5}(?:-\d{4})?(?![\w-]|\.\d)"
 _REFERENCE_LABEL_RE = regex.compile(
     r"(?i)\b(?:order|case|ticket|invoice|ref|reference|confirmation|tracking|serial|part|model|"
     r"item|sku|account|acct|permit|parcel|application|request|claim|policy|member|id|no|nr|"
-    r"number|page|room|form|report|record|file|version|build|error|(?<!(?:zip|postal)[ \t]?)code)"
+    r"number|page|room|form|report|record|file|version|build|error|"
+    r"(?<!(?:zip|postal|post)[ \t_-]?)code)"
     r"\.?[ \t:#,-]*$"
 )
 
@@ -175,6 +176,13 @@ class ZipCodeRecognizer(GuardedPatternRecognizer):
         # Known gap: five digits after a town without comma or state ("Springfield 62704") stay:
         # they read like "Population 62704". A gazetteer of US towns would tell them apart.
         Pattern("zip+4", r"(?<![\w.\-/])\d{5}-\d{4}(?![\w\-/])", 0.4),
+        # A ZIP key's value in data an error or page quotes: `{"zip":"62704"}`, `zip_code=62704`.
+        Pattern(
+            "zip key",
+            r"(?i)\b(?:zip|zip[_ -]?code|zipcode|postal[_ -]?code|post[_ -]?code|postcode)"
+            rf"\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?(?P<value>{_ZIP})",
+            0.7,
+        ),
         Pattern("zip", r"(?<![\w.\-/#$])\d{5}(?![\w\-/]|\.\d)", 0.1),
     ]
 

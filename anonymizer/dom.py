@@ -8,16 +8,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from anonymizer.attributes import INPUT_TAGS, redact_attr, strip_css_data_urls
+from anonymizer.attributes import INPUT_TAGS, redact_attr
 from anonymizer.audit import Audit
+from anonymizer.css import redact_css
 from anonymizer.inputs import FieldInfo, InputDecision, decide
 from anonymizer.policy import PolicyConfig, SitePolicy
 from anonymizer.slots import Slots
 from anonymizer.text import TextRedactor
 
 # rrweb event types and incremental sources (rrweb's EventType and IncrementalSource enums).
-FULL_SNAPSHOT, INCREMENTAL, META, CUSTOM, PLUGIN = 2, 3, 4, 5, 6
+DOM_CONTENT_LOADED, LOAD, FULL_SNAPSHOT, INCREMENTAL, META, CUSTOM, PLUGIN = range(7)
 MUTATION, INPUT, CANVAS, LOG = 0, 5, 9, 11
+STYLE_SHEET_RULE, FONT, STYLE_DECLARATION, ADOPTED_STYLE_SHEET, CUSTOM_ELEMENT = 8, 10, 13, 15, 16
+# Sources whose data is ids, coordinates, flags and numbers: MouseMove, MouseInteraction, Scroll,
+# ViewportResize, TouchMove, MediaInteraction, Drag, Selection.
+NUMERIC_SOURCES = frozenset({1, 2, 3, 4, 6, 7, 12, 14})
+# The keys rrweb's `eventWithTime` defines; anything else a recorder adds (a session id, the
+# user's email) is dropped.
+EVENT_KEYS = ("type", "data", "timestamp", "delay")
+SNAPSHOT_KEYS = frozenset({"node", "initialOffset"})
+META_KEYS = frozenset({"href", "width", "height"})
+MUTATION_KEYS = frozenset({"source", "adds", "removes", "texts", "attributes", "isAttachIframe"})
+# Plugins whose payload we know: the console (error text), network (URLs, error text) and
+# sequential-id (a number) plugins. Other plugins' payloads are dropped: see `plugin`.
+KNOWN_PLUGINS = frozenset(
+    {"rrweb/console@1", "rrweb/network@1", "posthog/network@1", "rrweb/sequential-id@1"}
+)
 ELEMENT, TEXT = 2, 3
 LABEL_INPUT_TYPES = frozenset({"submit", "button", "reset", "image", "checkbox", "radio"})
 
@@ -95,7 +111,7 @@ class DomRedactor:
         if not value:
             return value
         if decision.action == "analyze":
-            return self.texts.redact(value, "text", self.audit, decision.context)
+            return self.texts.redact(value, "survey", self.audit, decision.context)
         if decision.action == "entity":
             self.audit.count(decision.entity, field_kind, "input_rule", "replace")
             return f"<{decision.entity}>"
@@ -103,27 +119,64 @@ class DomRedactor:
         return "*" * len(value)
 
     def event(self, event: dict[str, Any]) -> dict[str, Any]:
-        """A redacted copy of one rrweb event."""
-        out = dict(event)
+        """A redacted copy of one rrweb event, with rrweb's own keys only."""
+        out = {key: event[key] for key in EVENT_KEYS if key in event}
+        if not _is_number(out.get("delay", 0)):
+            del out["delay"]
+        if len(out) < len(event):
+            self.audit.count("EXTRA_FIELD", "rrweb_event", "structure_rule", "drop")
         data = event.get("data")
         if not isinstance(data, dict):
             return out
         kind = event.get("type")
-        if kind == FULL_SNAPSHOT:
-            out["data"] = {**data, "node": self.node(data.get("node"), None)}
+        if kind not in range(7) or isinstance(kind, bool) or kind in (DOM_CONTENT_LOADED, LOAD):
+            # Unknown types are not replayed; DomContentLoaded and Load carry no data in rrweb.
+            if data:
+                self.audit.count("UNKNOWN_DATA", "rrweb_event", "structure_rule", "drop")
+            out["data"] = {}
+        elif kind == FULL_SNAPSHOT:
+            snapshot = self.known_keys(data, SNAPSHOT_KEYS)
+            out["data"] = {**snapshot, "node": self.node(data.get("node"), None)}
         elif kind == INCREMENTAL:
             out["data"] = self.incremental(data)
         elif kind == META:
-            href = data.get("href")
-            out["data"] = (
-                {**data, "href": self.texts.urls.redact(href, self.audit)}
-                if isinstance(href, str) and href
-                else {**data, "href": ""}
-                if "href" in data
-                else data
-            )
-        elif kind in (CUSTOM, PLUGIN):
-            out["data"] = self.strings(data, "error" if kind == PLUGIN else "text")
+            out["data"] = self.meta(data)
+        elif kind == CUSTOM:
+            out["data"] = self.strings(data, "text")
+        elif kind == PLUGIN:
+            out["data"] = self.plugin(data)
+        return out
+
+    def meta(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A Meta event: its page address by the URL rule (emptied when not a string)."""
+        meta = self.known_keys(data, META_KEYS)
+        href = data.get("href")
+        if isinstance(href, str) and href:
+            meta["href"] = self.texts.urls.redact(href, self.audit)
+        elif "href" in data:
+            meta["href"] = ""
+        return meta
+
+    def known_keys(self, data: dict[str, Any], keys: frozenset[str]) -> dict[str, Any]:
+        """`data` with the keys rrweb defines for it; extra keys (a recorder's own) dropped."""
+        kept = {key: value for key, value in data.items() if key in keys}
+        if len(kept) < len(data):
+            self.audit.count("EXTRA_FIELD", "rrweb_event", "structure_rule", "drop")
+        return kept
+
+    def plugin(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A known plugin's strings get the error rule; an unknown plugin keeps its name only.
+
+        An unknown plugin's payload is the site's own data in a shape we do not know; the player
+        shows nothing of it without the site's replay plugin, and analytics keep only the plugin
+        name (ingest/rrweb.py), so dropping it loses nothing, and spares the full analyzer.
+        """
+        name = data.get("plugin")
+        if isinstance(name, str) and name in KNOWN_PLUGINS:
+            return self.strings(data, "error")
+        self.audit.count("UNKNOWN_DATA", "rrweb_plugin", "structure_rule", "drop")
+        out: dict[str, Any] = {"plugin": name if isinstance(name, str) else "", "payload": {}}
+        self.slots.add(out, "plugin", out["plugin"], "pattern")
         return out
 
     def incremental(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -138,11 +191,40 @@ class DomRedactor:
             return {**data, "commands": []} if "commands" in data else {**data, "args": []}
         if source == LOG:
             return self.strings(data, "error")
-        return data
+        if source in (STYLE_SHEET_RULE, STYLE_DECLARATION, ADOPTED_STYLE_SHEET):
+            return self.css_strings(data)
+        if source == FONT:
+            return self.font(data)
+        if source in NUMERIC_SOURCES or source in (INPUT, CUSTOM_ELEMENT):
+            # No text is expected here; a string that turns up gets the patterns.
+            return self.strings(data, "pattern")
+        self.audit.count("UNKNOWN_DATA", "rrweb_incremental", "structure_rule", "drop")
+        return {"source": source}
+
+    def css_strings(self, value: Any) -> Any:
+        """Every string in a style sheet or style declaration event, by the CSS rule: rules
+        (`adds[].rule`, `replace`, `replaceSync`, `styles[].rules[].rule`) and values."""
+        if isinstance(value, dict):
+            return {key: self.css_strings(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.css_strings(item) for item in value]
+        if isinstance(value, str):
+            return redact_css(value, self.texts, self.audit, "css")
+        return value
+
+    def font(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A web font: its source by the CSS rule (unless it is the font file itself)."""
+        out = self.strings({k: v for k, v in data.items() if k != "fontSource"}, "pattern")
+        source = data.get("fontSource")
+        if isinstance(source, str) and not data.get("buffer"):
+            out["fontSource"] = redact_css(source, self.texts, self.audit, "css")
+        elif "fontSource" in data:
+            out["fontSource"] = source
+        return out
 
     def mutation(self, data: dict[str, Any]) -> dict[str, Any]:
-        """A mutation's adds, texts and attributes; anything else (counts, ids) kept as is."""
-        out = dict(data)
+        """A mutation's adds, texts and attributes; removes (ids) kept, other keys dropped."""
+        out = self.known_keys(data, MUTATION_KEYS)
         if isinstance(data.get("adds"), list):
             out["adds"] = [
                 {**add, "node": self.node(add.get("node"), add.get("parentId"))}
@@ -199,7 +281,7 @@ class DomRedactor:
             self.audit.count("COMMENT", "dom_text", "dom_rule", "drop")
         elif node.get("type") == TEXT and isinstance(node.get("textContent"), str):
             if node.get("isStyle"):
-                out["textContent"] = strip_css_data_urls(node["textContent"], self.audit, "css")
+                out["textContent"] = redact_css(node["textContent"], self.texts, self.audit, "css")
             else:
                 self.text_value(out, "textContent", node["textContent"], parent_id)
         if isinstance(node.get("childNodes"), list):
@@ -214,7 +296,7 @@ class DomRedactor:
                 self.audit.count("SCRIPT", "rrweb_text", "dom_rule", "drop")
             out[key] = ""
         elif parent_tag == "style":
-            out[key] = strip_css_data_urls(value, self.audit, "css")
+            out[key] = redact_css(value, self.texts, self.audit, "css")
         # Known gap: text typed into a contenteditable element arrives as ordinary text nodes and
         # gets the page-text rule, not the input rule. Fix: track `contenteditable` ancestors.
         elif parent_tag in ("textarea", "input") and parent_id is not None:
@@ -234,7 +316,7 @@ class DomRedactor:
                 out[name] = value
                 self.slots.add(out, name, value, "text")
             else:
-                redact_attr(tag, name, value, out, self.slots, self.texts.urls, self.audit, "rrweb")
+                redact_attr(tag, name, value, out, self.slots, self.texts, self.audit, "rrweb")
         return out
 
     def string_slot(self, container: Any, key: Any, item: str, kind: str) -> None:
@@ -261,3 +343,7 @@ class DomRedactor:
                     self.string_slot(items, index, item, kind)
             return items
         return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

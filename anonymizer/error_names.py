@@ -17,10 +17,11 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from anonymizer.guard import finditer
 from anonymizer.name_cues import INTERFACE_WORDS, ORG_WORDS, ROLE_WORDS
-from anonymizer.names import CensusNameRecognizer, is_product_word, person_result
+from anonymizer.names import PLACE_WORDS, CensusNameRecognizer, is_product_word, person_result
 
 SCORE = 0.9
-TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?"
+# A title; in lower case only with its dot ("account of ms. Williams").
+TITLE = r"(?:(?:mr|mrs|ms|mx|dr|prof)\.|(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?)"
 # A capitalized word ("Maria", "O'Brien", "Nowak-Wiśniewska", "McDonald") or a middle initial.
 _WORD = r"\p{Lu}[\p{L}'’-]*\p{L}"
 INITIAL_RE = regex.compile(r"\p{Lu}\.")
@@ -44,6 +45,26 @@ AFTER_RE = regex.compile(
     r"doesn't[ \t]+exist|is[ \t]+not[ \t]+(?:registered|found|eligible|authori[sz]ed|allowed|"
     r"verified|active|a[ \t]+member)|has[ \t]+no\b|already[ \t]+(?:exists|registered|has)|"
     r"is[ \t]+missing|not[ \t]+registered|not[ \t]+authori[sz]ed))"
+)
+# Labels after which a name is written in any case: an address's addressee ("billing address:
+# tracy smith-jones") and the subject of a lookup ("user not found: maria lopez").
+_LOWER_WORD = r"\p{L}[\p{L}'’-]*\p{L}"
+LABEL_RE = regex.compile(
+    r"(?i:\b(?:(?:billing|shipping|mailing|home|postal|delivery|residential)[ \t_-]?)?address|"
+    r"\bship(?:ping)?[ \t]+to|\bdeliver(?:y)?[ \t]+to|\bbill[ \t]+to|\bmail[ \t]+to|"
+    r"\bnot[ \t]+found|\bdoes[ \t]+not[ \t]+exist|\bno[ \t]+such[ \t]+(?:user|account|customer)|"
+    r"\bunknown[ \t]+(?:user|account|customer|resident))"
+    r"\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
+    rf"(?P<name>{_LOWER_WORD}(?:[ \t]+{_LOWER_WORD}){{0,2}})"
+)
+# A login-style name: "maria.lopez", "tyler_brooks"; after a cue ("profile") a surname that is
+# also a word counts ("maria.brown").
+LOGIN_RE = regex.compile(
+    r"(?<![\w.@/\\-])(?P<first>\p{Ll}{2,})[._](?P<last>\p{Ll}{3,})(?![\w@(-]|\.\w)"
+)
+LOGIN_CUE_RE = regex.compile(
+    r"(?i:\b(?:profile|user(?:name)?|login|account|member|customer|for|of|to|by)[ \t]*[:=]?[ \t]*"
+    r"\\?[\"']?)$"
 )
 # `"name":"Ann"`, `owner=Jane Roe`, `firstName: 'Tyler'`, also inside escaped JSON.
 KEY_RE = regex.compile(
@@ -114,10 +135,12 @@ class ErrorNameCueRecognizer(LocalRecognizer):
                 taken += 1  # "John Q. Public"
                 continue
             # A name begun goes on with capitalized words ("Mr. Smith") and census last names
-            # ("john smith"), not with lower-case words ("name=jane roe rejected").
+            # ("john smith", "smith-jones"), not with lower-case words ("name=jane roe
+            # rejected").
             begun = taken > 0 or titled
+            parts = [p for p in regex.split(r"[-'’]", word.lower()) if p]
             more = self.plain(word, lower_ok) and (
-                word[0].isupper() or word.lower() in self.names.last
+                word[0].isupper() or all(p in self.names.last for p in parts)
             )
             if not (self.name_like(word, lower_ok) or (begun and more)):
                 break
@@ -149,6 +172,10 @@ class ErrorNameCueRecognizer(LocalRecognizer):
             self._add(results, text, match, personal, from_end=False)
         for match in finditer(AFTER_RE, text):
             self._add(results, text, match, personal=False, from_end=True)
+        for match in finditer(LABEL_RE, text):
+            self._add_label(results, text, match)
+        for match in finditer(LOGIN_RE, text):
+            self._add_login(results, text, match)
         for match in finditer(KEY_RE, text):
             start = match.start("value")
             words = [(m.start(), m.end()) for m in regex.finditer(r"\S+", match.group("value"))]
@@ -158,6 +185,34 @@ class ErrorNameCueRecognizer(LocalRecognizer):
                 end = start + words[taken - 1][1]
                 results.append(person_result(self.name, self.id, start, end, SCORE))
         return results
+
+    def _add_label(
+        self, results: list[RecognizerResult], text: str, match: regex.Match[str]
+    ) -> None:
+        """The name after an address or lookup label, in any letter case; not a street name."""
+        start = match.start("name")
+        spans = [(m.start(), m.end()) for m in regex.finditer(r"\S+", match.group("name"))]
+        words = [text[start + s : start + e] for s, e in spans]
+        taken = self.accept(words, personal=False, titled=False, lower_ok=True)
+        if not taken:
+            return
+        following = regex.match(r"[ \t]+(\p{L}+)", text, pos=start + spans[taken - 1][1])
+        if following and following.group(1).lower() in PLACE_WORDS:
+            return  # "address: Lincoln Avenue": a street, for the address rule
+        results.append(person_result(self.name, self.id, start, start + spans[taken - 1][1], SCORE))
+
+    def _add_login(
+        self, results: list[RecognizerResult], text: str, match: regex.Match[str]
+    ) -> None:
+        """A census first name and a surname joined by `.` or `_`; the surname must be a census
+        name that is no everyday word ("maria.lopez"), or any census surname after a cue."""
+        first, last = match.group("first"), match.group("last")
+        if first not in self.names.first:
+            return
+        cued = LOGIN_CUE_RE.search(text[max(0, match.start() - 24) : match.start()]) is not None
+        surname = last in self.names.last and not self.names.is_word(last)
+        if surname or (cued and last in self.names.last):
+            results.append(person_result(self.name, self.id, *match.span(), SCORE))
 
     def _add(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from anonymizer.attributes import redact_attr
+from anonymizer.attributes import label_text, redact_attr
 from anonymizer.dom import DomRedactor, is_user_input
 from anonymizer.inputs import FieldInfo
 from anonymizer.slots import Slots
@@ -13,7 +13,11 @@ URL_KEYS = frozenset({"url", "href", "source", "referrer", "filename"})
 ERROR_KEYS = frozenset({"message", "stack"})
 # Data keys that hold numbers, flags or rrweb bookkeeping, never free text.
 PLAIN_KEYS = frozenset(
-    {"width", "height", "x", "y", "visible", "status", "method", "masked", "length", "nodes"}
+    {"width", "height", "x", "y", "visible", "status", "masked", "length", "nodes"}
+)
+# A request's method is kept only as one of these tokens; anything else is dropped.
+HTTP_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
 )
 
 
@@ -24,6 +28,7 @@ class EventRedactor:
         self.dom = dom
         self.slots = slots
         self.audit = dom.audit
+        self.texts = dom.texts
         self.urls = dom.texts.urls
 
     def event(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -36,8 +41,6 @@ class EventRedactor:
         if isinstance(data, dict):
             if event.get("kind") == "input":
                 out["data"] = self.input_data(event, data)
-            elif event.get("kind") == "mutation":
-                out["data"] = self.dom.mutation(data)
             else:
                 out["data"] = self.data(data, "error" if event.get("kind") == "error" else "")
         return out
@@ -70,7 +73,7 @@ class EventRedactor:
                 out[name] = value
                 self.slots.add(out, name, value, "text")
             else:
-                redact_attr(tag, name, value, out, self.slots, self.urls, self.audit, "target")
+                redact_attr(tag, name, value, out, self.slots, self.texts, self.audit, "target")
         return out
 
     def input_data(self, event: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
@@ -100,10 +103,15 @@ class EventRedactor:
         return out
 
     def data(self, data: dict[str, Any], kind: str) -> dict[str, Any]:
-        """URLs get the URL rule, error text the error rule, any other string the patterns."""
+        """URLs get the URL rule, error text the error rule, a request method the method list,
+        a custom event's tag the label-text rule, any other string the patterns."""
         out: dict[str, Any] = {}
         for key, value in data.items():
-            if isinstance(value, str) and key in URL_KEYS:
+            if key == "method":
+                out[key] = self.method(value)
+            elif key == "tag" and isinstance(value, str):
+                label_text(out, key, value, self.slots, self.texts, self.audit, "event_data")
+            elif isinstance(value, str) and key in URL_KEYS:
                 out[key] = self.urls.redact(value, self.audit)
             elif isinstance(value, str) and (key in ERROR_KEYS or kind == "error"):
                 out[key] = value
@@ -115,3 +123,13 @@ class EventRedactor:
                 if isinstance(value, str):
                     self.slots.add(out, key, value, "pattern")
         return out
+
+    def method(self, value: Any) -> str | None:
+        """An HTTP method token from the fixed list; anything else is dropped."""
+        if value is None:
+            return None
+        token = value.strip().upper() if isinstance(value, str) else ""
+        if token in HTTP_METHODS:
+            return token
+        self.audit.count("HTTP_METHOD", "event_data", "method_rule", "drop")
+        return None

@@ -16,15 +16,17 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from anonymizer.guard import finditer
 from anonymizer.names import PLACE_WORDS, CensusNameRecognizer, person_result
 
-# Cue words, case-insensitive, then a separator; `name` is up to three words of letters.
+# Cue words, case-insensitive, then a separator (the longer cues first: "Account of maria
+# lopez" is "account of", not "account"); `name` is up to three words of letters.
 _WORD = r"[^\W\d_][\w'’.-]*"
 CUE_RE = regex.compile(
     r"(?:^|(?<=[\s(\[\"'’:;,]))(?i:welcome back|welcome|signed in as|logged in as|"
-    r"hello|hi|hey|dear|good (?:morning|afternoon|evening)|account(?: holder| name)?|"
-    r"full name|name|applicant|owner|holder|requester|submitted by|assigned to|"
+    r"hello|hi|hey|dear|good (?:morning|afternoon|evening)|"
+    r"(?:profile|avatar|record|application|details|data|account) for user|"
     r"(?:profile|avatar|record|application|details|data|account|permit|request) (?:of|for)|"
-    r"user(?:name)?|customer|resident|member|patient|contact|employee|"
-    r"(?:profile|avatar|record|application|details|data|account) for user)"
+    r"account(?: holder| name)?|"
+    r"full name|name|applicant|owner|holder|requester|submitted by|assigned to|"
+    r"user(?:name)?|customer|resident|member|patient|contact|employee)"
     rf"[ \t]*[:,]?[ \t]+(?P<name>{_WORD}(?:[ \t]+{_WORD}){{0,2}})"
 )
 # Above spaCy's 0.85: of two equal spans Presidio keeps only the stronger.

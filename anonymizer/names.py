@@ -188,7 +188,7 @@ class CensusNameRecognizer(LocalRecognizer):
                     w.lower().removesuffix("'s").removesuffix("’s")
                     for w in match.group("name").split()
                 ]
-                if not all(self.is_word(w) for w in words):
+                if not all(self.is_word(w) or w in STOP_WORDS for w in words):
                     results.append(
                         person_result(
                             self.name, self.id, match.start("name"), match.end("name"), 0.6

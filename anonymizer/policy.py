@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-POLICY_VERSION = "2026-12-03.4"
+POLICY_VERSION = "2026-12-03.5"
 
 # spaCy label → Presidio entity. Labels absent here are ignored (ORG, DATE, CARDINAL, ...):
 # on interface text they are mostly noise ("TypeError" as ORG, "2 of 10" as a date).
@@ -157,6 +157,54 @@ class PolicyConfig:
         "acctnumber",
         "acctno",
         "acctnum",
+    )
+    # Query keys (words joined, lower case, or one word of the key) whose values are personal
+    # data of a known kind: the value becomes that kind's label whatever it looks like.
+    url_personal_keys: dict[str, str] = field(
+        default_factory=lambda: {
+            "ssn": "US_SSN",
+            "social": "US_SSN",
+            "socialsecurity": "US_SSN",
+            "socialsecuritynumber": "US_SSN",
+            "dob": "DATE_OF_BIRTH",
+            "birth": "DATE_OF_BIRTH",
+            "birthdate": "DATE_OF_BIRTH",
+            "birthday": "DATE_OF_BIRTH",
+            "dateofbirth": "DATE_OF_BIRTH",
+            "bday": "DATE_OF_BIRTH",
+            "zip": "US_ZIP_CODE",
+            "zipcode": "US_ZIP_CODE",
+            "postal": "US_ZIP_CODE",
+            "postalcode": "US_ZIP_CODE",
+            "postcode": "US_ZIP_CODE",
+            "phone": "PHONE_NUMBER",
+            "phonenumber": "PHONE_NUMBER",
+            "tel": "PHONE_NUMBER",
+            "telephone": "PHONE_NUMBER",
+            "mobile": "PHONE_NUMBER",
+            "cellphone": "PHONE_NUMBER",
+            "email": "EMAIL_ADDRESS",
+            "emailaddress": "EMAIL_ADDRESS",
+            "mail": "EMAIL_ADDRESS",
+            "name": "PERSON",
+            "firstname": "PERSON",
+            "lastname": "PERSON",
+            "fullname": "PERSON",
+            "fname": "PERSON",
+            "lname": "PERSON",
+            "surname": "PERSON",
+            "givenname": "PERSON",
+            "familyname": "PERSON",
+            "username": "PERSON",
+            "address": "US_STREET_ADDRESS",
+            "addr": "US_STREET_ADDRESS",
+            "street": "US_STREET_ADDRESS",
+            "streetaddress": "US_STREET_ADDRESS",
+            "passport": "ID_NUMBER",
+            "license": "ID_NUMBER",
+            "licence": "ID_NUMBER",
+            "driverslicense": "ID_NUMBER",
+        }
     )
     url_digit_run_min: int = 6
     token_min_chars: int = 16

@@ -302,6 +302,10 @@ COOKIE_SEPARATOR_RE = regex.compile(r"[ \t]*;[ \t]*")
 COOKIE_ATTRIBUTES = frozenset({"path", "domain", "expires", "max-age", "samesite", "priority"})
 # "Expires=Thu, 01 Jan 2025 00:00:00 GMT": the one attribute whose value holds spaces.
 COOKIE_DATE_RE = regex.compile(r"[^;\r\n\\\"]*")
+# A Cookie label right before a value, and a value that is one plain word: "Cookie: preferences"
+# names a setting (a header's values come as `name=value`), it holds no secret.
+COOKIE_LABEL_END_RE = regex.compile(r"(?i)\b(?:set-)?cookie[ \t]*:[ \t]*$")
+PLAIN_WORD_RE = regex.compile(r"[^\W\d_]+(?:[-_][^\W\d_]+)*")
 
 
 def cookie_value_spans(text: str) -> list[tuple[int, int]]:
@@ -378,7 +382,14 @@ class SecretRecognizer(GuardedPatternRecognizer):
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
         """The patterns, plus each value of a Cookie header (names kept)."""
-        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        results = [
+            result
+            for result in super().analyze(text, entities, nlp_artifacts, regex_flags)
+            if not (
+                PLAIN_WORD_RE.fullmatch(text[result.start : result.end])
+                and COOKIE_LABEL_END_RE.search(text[max(0, result.start - 24) : result.start])
+            )
+        ]
         for start, end in cookie_value_spans(text):
             results.append(
                 RecognizerResult(

@@ -33,10 +33,11 @@ CUE_RE = regex.compile(
     r"(?:my[ \t]+)?name[ \t]+is|name's|i'm|i[ \t]+am|this[ \t]+is|ask(?:ed)?(?:[ \t]+for)?|"
     r"thanks[ \t]+to|thank(?:s|[ \t]+you)?|contact|spoke[ \t]+(?:to|with)|talked[ \t]+(?:to|with)|"
     r"mr|mrs|ms|dr)\.?),?[ \t]+"
-    rf"(?P<name>{_LOWER}(?:[ \t]+{_LOWER})?)"
+    rf"(?P<name>{_LOWER}(?:[ \t]+{_LOWER})?)(?![\w.'’-]*@)"
 )
 # Lower-case words; two of them next to each other may be a first + last name ("maria lopez").
-WORD_RE = regex.compile(rf"(?<![\w'’-]){_LOWER}(?![\w'’-])")
+# A word glued to an email ("jane.roe@…") is part of the address, for the email pattern.
+WORD_RE = regex.compile(rf"(?<![\w'’-]){_LOWER}(?![\w'’-])(?![\w.'’-]*@)")
 # Street and park words only: "way", "place", "square" end ordinary phrases ("in a timely way").
 _PLACE_WORDS = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|drive|lane|ln|parkway|pkwy|highway|hwy|plaza|park"
@@ -50,6 +51,15 @@ PLACE_RE = regex.compile(
     r"(?i:\b(?:near|on|at|by|off|along|across[ \t]+from|corner[ \t]+of|in|from|to)[ \t]+)"
     rf"(?P<place>{_LOWER}(?:[ \t]+{_LOWER})?[ \t]+(?:{_PLACE_WORDS}))\b\.?"
 )
+
+# A lower-case word acting as a person: "wijtze called", "tyler said he would".
+SUBJECT_RE = regex.compile(
+    rf"(?<![\w'’-])(?P<name>{_LOWER})[ \t]+(?:called|calls|phoned|emailed|texted|messaged|said|"
+    r"says|told|tells|helped|asked|wrote|replied|answered|visited|promised|explained)\b"
+)
+# A word joined to a name found elsewhere: "wijtze and <tyler brooks>", "<maria> or wijtze".
+BEFORE_NAME_RE = regex.compile(rf"(?<![\w'’-])({_LOWER})[ \t]*(?:,|&|\band\b|\bor\b)[ \t]*$")
+AFTER_NAME_RE = regex.compile(rf"[ \t]*(?:,|&|\band\b|\bor\b)[ \t]*({_LOWER})(?![\w'’-])")
 
 
 # Known gap: a lone lower-case first name without a cue ("tyler from parks fixed it") and a
@@ -131,6 +141,11 @@ class LowerCaseNameRecognizer:
             if self.first_name(text[s1:e1], False) and self.last_name(text[s2:e2], False):
                 results.append(person_result(self.name, "lowercase", s1, e2, SCORE))
 
+        for match in finditer(SUBJECT_RE, text):
+            start, end = match.span("name")
+            if nameable(start, end) and self.first_name(text[start:end], True):
+                results.append(person_result(self.name, "lowercase", start, end, SCORE))
+
         for match in finditer(PLACE_RE, text):
             named = match.group("place").split()[:-1]
             if any(self._ordinary(w) for w in named):
@@ -138,4 +153,23 @@ class LowerCaseNameRecognizer:
             result = person_result(self.name, "lowercase", *match.span("place"), SCORE)
             result.entity_type = "LOCATION"
             results.append(result)
+        return results
+
+    def joined(self, text: str, people: list[tuple[int, int]]) -> list[RecognizerResult]:
+        """Lower-case words that are no English words, joined by "and", "or", "&" or a comma to
+        a name found by any recognizer (`people`): "wijtze and tyler brooks"."""
+        results: list[RecognizerResult] = []
+        for start, end in people:
+            before = BEFORE_NAME_RE.search(text, max(0, start - 40), start)
+            after = AFTER_NAME_RE.match(text, end)
+            for match in (before, after):
+                if match is None:
+                    continue
+                s, e = match.span(1)
+                word = text[s:e]
+                key = word.replace("’", "'").replace("'", "")
+                if self._ordinary(word) or self.names.is_word_form(key):
+                    continue
+                if len(key) >= 3 and not RELATION_RE.fullmatch(key):
+                    results.append(person_result(self.name, "lowercase", s, e, SCORE))
         return results

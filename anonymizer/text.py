@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from anonymizer.addresses import ADDRESS_CUE_RE
 from anonymizer.allowlist import allowed_regions, inside_any
@@ -17,9 +18,10 @@ from anonymizer.chunks import CHUNK_CHARS, CHUNK_OVERLAP_CHARS, chunk_text
 from anonymizer.engine import Engine
 from anonymizer.error_names import ErrorNameCueRecognizer
 from anonymizer.guard import FieldTimeoutError, field_budget, remaining_s
-from anonymizer.names import NAME_PREFIXES, names_a_product
+from anonymizer.name_cues import INTERFACE_WORDS, ORG_WORDS, ROLE_WORDS
+from anonymizer.names import NAME_PREFIXES, is_product_word, names_a_product
 from anonymizer.policy import PolicyConfig
-from anonymizer.recognizers import cookie_value_spans
+from anonymizer.recognizers import COOKIE_LABEL_RE, cookie_value_spans
 from anonymizer.survey_names import LowerCaseNameRecognizer
 from anonymizer.urls import URL_IN_TEXT_RE, UrlRedactor
 
@@ -49,6 +51,8 @@ TRUNCATED_PLACEHOLDER = "<TRUNCATED>"
 # Escapes left in text taken from JSON or code (`…\\neyJ…` in a console payload): read as
 # whitespace, else the letter glues onto the value after it and word boundaries fail.
 ESCAPE_RE = re.compile(r"\\[nrtfb](?=\w)")
+# The word after a name ("Hi Tyler brooks"), perhaps hyphenated ("smith-jones").
+NEXT_WORD_RE = re.compile(r"[ \t]+([^\W\d_]+(?:[-'’][^\W\d_]+)?)(?![\w'’-])")
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ class TextRedactor:
     def __init__(self, engine: Engine, config: PolicyConfig) -> None:
         self.engine = engine
         self.config = config
-        self.urls = UrlRedactor(config, self.redact_value)
+        self.urls = UrlRedactor(config, self.redact_value, engine.names)
         self.error_names = ErrorNameCueRecognizer(engine.names)
         self.lower_names = LowerCaseNameRecognizer(engine.names)
         # Short strings in which nothing was found, per kind: interface labels, selectors and
@@ -309,11 +313,13 @@ class TextRedactor:
             tags = {token.idx: (token.pos_, token.lemma_) for token in art.tokens}
             proper = frozenset(start for start, (pos, _) in tags.items() if pos == "PROPN")
             results = results + self.lower_names.analyze(scan, tags)
+            people = [(r.start, r.end) for r in results if r.entity_type == "PERSON"]
+            results = results + self.lower_names.joined(scan, people)
         regions = allowed_regions(text)
         return [
             Finding(
                 r.start,
-                _trim_possessive(text, r),
+                self._surname_end(text, r.start, _trim_possessive(text, r), r.entity_type),
                 LABELS.get(r.entity_type, r.entity_type),
                 _recognizer(r),
                 r.score,
@@ -321,6 +327,35 @@ class TextRedactor:
             for r in results
             if self._keep(r, text, kind, regions, url_spans, proper)
         ]
+
+    def _surname_end(self, text: str, start: int, end: int, entity: str) -> int:
+        """End of a person's name with the surname that follows its first name, in either letter
+        case ("Hi Tyler brooks", "Contact: tyler Brooks"): a cue or the model may stop at the
+        first name, and a family name alone still identifies."""
+        if entity != "PERSON" or text[end - 2 : end] in ("'s", "’s"):
+            return end
+        names = self.engine.names
+        last_word = text[start:end].split()[-1].lower() if text[start:end].split() else ""
+        if last_word not in names.all_first:
+            return end
+        following = NEXT_WORD_RE.match(text, end)
+        if following is None:
+            return end
+        word = following.group(1)
+        key = word.lower().replace("’", "'")
+        if (
+            key in STOP_WORDS
+            or key in ROLE_WORDS
+            or key in INTERFACE_WORDS
+            or key in ORG_WORDS
+            or is_product_word(word)
+        ):
+            return end
+        parts = [p for p in re.split(r"[-']", key) if p]
+        surname = all(
+            p in names.last and (p in names.frequent_last or not names.is_word(p)) for p in parts
+        )
+        return following.end() if surname else end
 
     def _replace(
         self,
@@ -352,7 +387,7 @@ class TextRedactor:
         proper: frozenset[int] = frozenset(),
     ) -> bool:
         """Drop findings inside allow-listed text or URLs, and weak names in error messages."""
-        if inside_any(result.start, result.end, regions):
+        if inside_any(result.start, result.end, regions) or _cookie_label(text, result):
             return False
         if any(s < result.end and result.start < e for s, e in url_spans):
             return False
@@ -432,6 +467,12 @@ def _form_spaces(text: str) -> str:
             elif text.startswith("%20", index):
                 chars[index : index + 3] = "   "
     return "".join(chars)
+
+
+def _cookie_label(text: str, result: RecognizerResult) -> bool:
+    """The finding is the `Cookie` of a "Cookie:" header label (the model reads it as a name)."""
+    label = COOKIE_LABEL_RE.match(text, result.start)
+    return label is not None and result.end <= label.end()
 
 
 def _all_proper(span: str, start: int, proper: frozenset[int]) -> bool:

@@ -8,10 +8,14 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 from anonymizer.audit import Audit
 from anonymizer.policy import PolicyConfig
+
+if TYPE_CHECKING:
+    from anonymizer.names import CensusNameRecognizer
 
 # Analyzes one decoded value and returns it redacted (placeholders in place of findings).
 ValueAnalyzer = Callable[[str, Audit], str]
@@ -27,6 +31,21 @@ SAFE_CHARS = "<>/:@!$'()*,;-._~"
 PLUS_WORDS_RE = re.compile(r"[A-Za-z0-9]\+[A-Za-z0-9]")
 # Bounded URL finder for free text: no nested quantifiers, so no backtracking blow-up.
 URL_IN_TEXT_RE = re.compile(r"(?:\b[a-zA-Z][a-zA-Z0-9+.\-]{1,15}://|\bwww\.)[^\s<>\"'`]{1,2048}")
+# Words of a slug ("maria-lopez", "section_maria_lopez"); other separators end a slug.
+SLUG_SPLIT_RE = re.compile(r"([-_])")
+# Words after a kind's word that keep the key about that kind: "phone_number", "zip_code",
+# "address_line1"; not "phone_type", "social_media", "mobile_menu".
+KIND_SUFFIXES = frozenset(
+    {"number", "no", "num", "nr", "code", "address", "addr", "line", "line1", "line2", "1", "2"}
+)
+# Words before "name" that make it the name of a thing: "file_name", "type_name".
+THING_WORDS = frozenset(
+    """
+    file type page form category product service field event site app tab group layer business
+    company org organization department doc document template report item project program
+    dataset table column key class tag
+    """.split()
+)
 
 
 def decode(raw: str) -> str:
@@ -92,16 +111,44 @@ def is_secret_key(key: str, config: PolicyConfig) -> bool:
     return joined in secret or any(word in secret for word in words)
 
 
+def personal_key_entity(key: str, config: PolicyConfig) -> str:
+    """The entity a query key's value holds by the key's name ("ssn", "zip_code", "home_phone",
+    "contact_name", "phone_number"), or "" for keys of no known personal kind."""
+    # A trailing number numbers the field ("address1", "phone_2"); it does not change its kind.
+    words = [re.sub(r"[0-9]+$", "", word) or word for word in name_words(key)]
+    if not words:
+        return ""
+    kinds = config.url_personal_keys
+    joined = "".join(words)
+    if joined in kinds:
+        return kinds[joined]
+    if is_secret_key(key, config):
+        return ""  # "email_token", "phone_code": secrets, not the kind's value
+    if words[-1] in kinds and not (words[-1] == "name" and THING_WORDS & set(words)):
+        return kinds[words[-1]]
+    if words[0] in kinds and set(words[1:]) <= KIND_SUFFIXES:
+        return kinds[words[0]]
+    return ""
+
+
 _nesting = threading.local()
 
 
 class UrlRedactor:
     """Applies the URL rule; free-text values go to `analyze_value`."""
 
-    def __init__(self, config: PolicyConfig, analyze_value: ValueAnalyzer) -> None:
+    def __init__(
+        self,
+        config: PolicyConfig,
+        analyze_value: ValueAnalyzer,
+        names: CensusNameRecognizer | None = None,
+    ) -> None:
         self.config = config
         self.analyze_value = analyze_value
+        self.names = names
         self.allowed_keys = frozenset(config.url_allowed_keys)
+        min_run = config.url_digit_run_min
+        self.digit_run_re = re.compile(rf"(?<![0-9])[0-9]{{{min_run},}}(?![0-9])")
 
     def redact(
         self, url: str, audit: Audit, extra_allowed_keys: frozenset[str] = frozenset()
@@ -146,12 +193,12 @@ class UrlRedactor:
             parts = urlsplit(url)
         except ValueError:
             return self.analyze_value(url, audit)
-        allowed = self.allowed_keys | extra_allowed_keys
+        keys = (self.allowed_keys | extra_allowed_keys, extra_allowed_keys)
 
         netloc = self._netloc(parts.netloc, audit)
         path = self._path(parts.path, audit)
-        query = self._query(parts.query, allowed, audit)
-        fragment = self._fragment(parts.fragment, allowed, audit)
+        query = self._query(parts.query, keys, audit)
+        fragment = self._fragment(parts.fragment, keys, audit)
 
         out = f"{parts.scheme}:" if parts.scheme else ""
         if parts.netloc or url.startswith("//") or parts.scheme in ("http", "https"):
@@ -194,16 +241,13 @@ class UrlRedactor:
         out, uuids = UUID_RE.subn("<UUID>", out)
         if uuids:
             audit.count("UUID", "url", "url_rule", "replace", uuids)
-        min_run = self.config.url_digit_run_min
-        out, ids = re.subn(rf"(?<![0-9]){'[0-9]'}{{{min_run},}}(?![0-9])", "<ID>", out)
-        if ids:
-            audit.count("ID", "url", "url_rule", "replace", ids)
+        out = self._digit_runs(out, audit)
         pieces = re.split(r"([-_.~+,;])", out)
         for index, piece in enumerate(pieces):
             if looks_like_token(piece, self.config):
                 pieces[index] = "<TOKEN>"
                 audit.count("TOKEN", "url", "url_rule", "replace")
-        out = "".join(pieces)
+        out = self._slug_names("".join(pieces), audit)
         if PLUS_WORDS_RE.search(out) and not any(c.isspace() for c in out):
             # "1600+Amphitheatre+Parkway,+Mountain+View": `+` joins the words of a place or
             # a search in paths too; the analyzer needs them as words.
@@ -214,24 +258,66 @@ class UrlRedactor:
             return raw
         return quote(out, safe=SAFE_CHARS)
 
+    def _digit_runs(self, value: str, audit: Audit) -> str:
+        """`value` with each run of `url_digit_run_min` or more digits replaced by `<ID>`."""
+        out, ids = self.digit_run_re.subn("<ID>", value)
+        if ids:
+            audit.count("ID", "url", "url_rule", "replace", ids)
+        return out
+
+    def _slug_names(self, segment: str, audit: Audit) -> str:
+        """A first and last name among a slug's words ("maria-lopez", "section-maria-lopez-
+        contact") becomes `<PERSON>`; ordinary slugs ("parks-and-recreation") stay."""
+        if self.names is None or ("-" not in segment and "_" not in segment):
+            return segment
+        pieces = SLUG_SPLIT_RE.split(segment)
+        words = pieces[::2]
+        index = 0
+        found = 0
+        while index < len(words) - 1:
+            pair = [words[index].lower(), words[index + 1].lower()]
+            if all(w.isalpha() for w in pair) and self.names.score(pair) >= 0.6:
+                words[index : index + 2] = ["<PERSON>"]
+                del pieces[2 * index + 1 : 2 * index + 3]
+                found += 1
+            index += 1
+        if not found:
+            return segment
+        audit.count("PERSON", "url", "url_rule", "replace", found)
+        pieces[::2] = words
+        return "".join(pieces)
+
     def _path(self, path: str, audit: Audit) -> str:
         return "/".join(self._segment(segment, audit) for segment in path.split("/"))
 
-    def _value(self, key: str, raw: str, allowed: frozenset[str], audit: Audit) -> str:
-        """One query value by its key: keep, remove or analyze."""
+    def _value(
+        self, key: str, raw: str, keys: tuple[frozenset[str], frozenset[str]], audit: Audit
+    ) -> str:
+        """One query value by its key: keep, label, remove or analyze.
+
+        `keys`: the allow-listed keys (policy and site), and the site's own among them, whose
+        values keep their long numbers."""
         decoded = decode(raw)
         if not decoded:
             return raw
-        if key.lower() in allowed and len(decoded) <= 64:
+        allowed, site_kept = keys
+        lowered = key.lower()
+        if lowered in allowed and len(decoded) <= 64:
             out = self.analyze_value(decoded, audit)
+            if lowered not in site_kept:
+                out = self._digit_runs(out, audit)  # "sort=536228714": no order is six digits
             return raw if out == decoded else quote(out, safe=SAFE_CHARS)
+        entity = personal_key_entity(key, self.config)
+        if entity:
+            audit.count(entity, "url", "personal_key", "replace")
+            return f"<{entity}>"
         if is_secret_key(key, self.config):
             audit.count("SECRET", "url", "secret_key", "drop")
             return "<REDACTED>"
         if JWT_RE.fullmatch(decoded):
             audit.count("JWT", "url", "url_rule", "replace")
             return "<JWT>"
-        out = self.analyze_value(decoded, audit)
+        out = self._digit_runs(self.analyze_value(decoded, audit), audit)
         if out != decoded:
             return quote(out, safe=SAFE_CHARS)
         if looks_like_token(decoded, self.config) and " " not in decoded:
@@ -239,7 +325,7 @@ class UrlRedactor:
             return "<TOKEN>"
         return raw
 
-    def _query(self, query: str, allowed: frozenset[str], audit: Audit) -> str:
+    def _query(self, query: str, keys: tuple[frozenset[str], frozenset[str]], audit: Audit) -> str:
         if not query:
             return query
         pairs = []
@@ -248,17 +334,19 @@ class UrlRedactor:
                 pairs.append(self._segment(item, audit))
                 continue
             key, _, value = item.partition("=")
-            pairs.append(f"{key}={self._value(unquote_plus(key), value, allowed, audit)}")
+            pairs.append(f"{key}={self._value(unquote_plus(key), value, keys, audit)}")
         return "&".join(pairs)
 
-    def _fragment(self, fragment: str, allowed: frozenset[str], audit: Audit) -> str:
+    def _fragment(
+        self, fragment: str, keys: tuple[frozenset[str], frozenset[str]], audit: Audit
+    ) -> str:
         """A hash route (`#/a/b?x=1`) gets the path and query rules; a plain anchor the analyzer."""
         if not fragment:
             return fragment
         route, sep, query = fragment.partition("?")
         if route.startswith(("/", "!/")) or sep:
-            return self._path(route, audit) + sep + self._query(query, allowed, audit)
+            return self._path(route, audit) + sep + self._query(query, keys, audit)
         if "=" in fragment:
             # Parameters in the fragment, as OAuth's implicit flow sends them (#access_token=...).
-            return self._query(fragment, allowed, audit)
+            return self._query(fragment, keys, audit)
         return self._segment(fragment, audit)

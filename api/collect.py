@@ -148,7 +148,8 @@ async def join_fragments(state: AppState, site_id: str, batch: Batch) -> None:
     """Keep fragments of chunked events across batches; a set completed now joins this batch."""
     scope = f"{site_id}:{batch.session_id}:{batch.window_id}"
     try:
-        await keep_fragments(state.resources.queue, scope, batch, state.limits)
+        fernet = state.resources.raw_batches.fernet
+        await keep_fragments(state.resources.queue, scope, batch, state.limits, fernet)
     except (RedisError, OSError) as err:
         logger.warning("queue unavailable, batch refused: %s", type(err).__name__)
         raise Unavailable("the queue is unavailable; retry later", retry_after_s=5) from err

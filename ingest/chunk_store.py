@@ -2,7 +2,8 @@
 
 `parse_body` joins the sets complete within one batch; what is left (`Batch.fragments`) is kept
 here per site, session, window and set. The batch whose fragments complete a set gets the event,
-at the index of its own first fragment of that set.
+at the index of its own first fragment of that set. Fragments hold raw page data: each is kept
+Fernet-encrypted with the raw-batch keys (`api.resources.load_fernet`), never as plain JSON.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 from typing import Any
 
 import orjson
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from redis.asyncio import Redis
 
 from ingest.chunks import fragment_part, reassemble
@@ -20,10 +22,11 @@ CHUNKS_PREFIX = "stuckpoint:chunks:"
 PENDING_TTL_S = 900
 TOO_LARGE = -1
 
-# KEYS[1]: the set's hash (part index → fragment JSON, and "bytes"); ARGV: part count, expiry s,
-# byte limit, then (index, data bytes, fragment JSON) per part. A repeated part (a retried
-# batch) is ignored. Returns the fragments of a set completed now (and forgets the set),
-# TOO_LARGE when the set's data passes the limit (and forgets it), else nil.
+# KEYS[1]: the set's hash (part index → encrypted fragment JSON, and "bytes"); ARGV: part count,
+# expiry s, byte limit, then (index, plaintext data bytes, encrypted fragment JSON) per part.
+# A repeated part (a retried batch) is ignored. Returns the fragments of a set completed now
+# (and forgets the set), TOO_LARGE when the set's data passes the limit (and forgets it), else
+# nil.
 _KEEP = """
 local key = KEYS[1]
 local count, ttl_s, max_bytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -48,11 +51,17 @@ return false
 
 
 async def keep_fragments(
-    redis: Redis, scope: str, batch: Batch, limits: Limits, ttl_s: int = PENDING_TTL_S
+    redis: Redis,
+    scope: str,
+    batch: Batch,
+    limits: Limits,
+    fernet: Fernet | MultiFernet,
+    ttl_s: int = PENDING_TTL_S,
 ) -> None:
-    """Keep the batch's incomplete sets under ``scope`` (site, session and window); a set this
-    batch completes becomes one of its events. ``batch.fragments`` keeps what is still pending
-    and the `chunk_incomplete` warning counts those sets.
+    """Keep the batch's incomplete sets under ``scope`` (site, session and window), encrypted
+    with ``fernet``; a set this batch completes becomes one of its events. ``batch.fragments``
+    keeps what is still pending and the `chunk_incomplete` warning counts those sets. A set
+    whose kept parts no longer decrypt (its key was retired) is rejected as `invalid_chunk`.
 
     Known shortcoming: a set that never completes expires after ``ttl_s`` silently; it is
     reported only by the warnings of the batches that brought its parts. A sorted set of
@@ -71,7 +80,9 @@ async def keep_fragments(
         args: list[Any] = [count, ttl_s, limits.max_event_bytes]
         for _, fragment in fragments:
             _, index, _, data = fragment_part(fragment) or ("", 0, 0, "")
-            args += [index, len(data.encode("utf-8", "surrogatepass")), orjson.dumps(fragment)]
+            # The size is the plaintext's: the limit is on the event, not on its ciphertext.
+            size = len(data.encode("utf-8", "surrogatepass"))
+            args += [index, size, fernet.encrypt(orjson.dumps(fragment))]
         parts = await script(keys=[_set_key(scope, chunk_id, count)], args=args)
 
         first = min(position for position, _ in fragments)
@@ -79,7 +90,11 @@ async def keep_fragments(
             batch.rejected.append({"index": first, "field": "event", "reason": "event_too_large"})
             batch.warnings.append({"code": "event_too_large", "index": first})
         elif parts:
-            joined = reassemble([(first, orjson.loads(p)) for p in parts], limits.max_depth)
+            kept = _decrypt(fernet, parts)
+            if kept is None:
+                batch.rejected.append({"index": first, "field": "event", "reason": "invalid_chunk"})
+                continue
+            joined = reassemble([(first, fragment) for fragment in kept], limits.max_depth)
             add_reassembled(batch, joined, limits)
         else:
             pending.extend(fragments)
@@ -88,6 +103,14 @@ async def keep_fragments(
     batch.fragments = pending
     batch.rejected.sort(key=lambda r: r["index"])
     _count_incomplete(batch.warnings, incomplete_sets)
+
+
+def _decrypt(fernet: Fernet | MultiFernet, parts: list[bytes]) -> list[dict[str, Any]] | None:
+    """The fragments of a completed set, or None when one does not decrypt."""
+    try:
+        return [orjson.loads(fernet.decrypt(part)) for part in parts]
+    except (InvalidToken, orjson.JSONDecodeError):
+        return None
 
 
 def _set_key(scope: str, chunk_id: str, count: int) -> str:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ingest.cut import cut_redacted
 from ingest.model import Interactive, Target
 
 # rrweb serialized node types.
@@ -180,7 +181,7 @@ class DomMirror:
                 size += len(node.text)
                 if size > limit * 4:
                     break
-        return _SPACES.sub(" ", "".join(parts)).strip()[:limit]
+        return cut_redacted(_SPACES.sub(" ", "".join(parts)).strip(), limit)
 
     def describe(self, node_id: int | None) -> Target | None:
         """Describe an event target, or None when the node is not (yet) known."""

@@ -7,8 +7,10 @@ no DOM mirror on the server. The JSON Schema is `schema/native-batch.schema.json
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from ingest.cut import cut_raw, cut_redacted
 from ingest.dom import is_interactive
 from ingest.model import Event, Interactive, Target
 
@@ -16,8 +18,23 @@ TEXT_LIMIT = 200
 ATTR_VALUE_LIMIT = 200
 ATTRS_LIMIT = 30
 MESSAGE_LIMIT = 500
+CUSTOM_TAG_LIMIT = 100
 # Epoch ms beyond year 5000 are garbage, and would overflow 64-bit integers downstream.
 MAX_TIMESTAMP_MS = 100_000_000_000_000
+
+
+@dataclass(frozen=True)
+class TextLimits:
+    """Characters kept of each free-text field of a native event."""
+
+    text_chars: int = TEXT_LIMIT  # target text and selector
+    attr_chars: int = ATTR_VALUE_LIMIT
+    message_chars: int = MESSAGE_LIMIT  # error message and source
+    tag_chars: int = CUSTOM_TAG_LIMIT
+
+
+STORED = TextLimits()
+"""What an analytics event keeps: ``to_events`` cuts to it, or ``cut_stored`` after redaction."""
 
 ALIASES = {"pageview": "load"}
 NATIVE_TYPES = frozenset(
@@ -116,8 +133,13 @@ def _target_problem(target: Any) -> tuple[str, str] | None:
     return None
 
 
-def to_events(native_events: list[dict[str, Any]]) -> list[Event]:
-    """Map valid native events (see `validate_event`) to analytics events, one each."""
+def to_events(native_events: list[dict[str, Any]], limits: TextLimits = STORED) -> list[Event]:
+    """Map valid native events (see `validate_event`) to analytics events, one each.
+
+    Free text is cut to ``limits`` with ``cut_raw``, which drops the token a cut falls in. The
+    worker passes the redactor's own caps here and cuts to ``STORED`` after redaction
+    (``cut_stored``), so a detail is replaced whole before any cut.
+    """
     out: list[Event] = []
     for index, raw in enumerate(native_events):
         kind = ALIASES.get(raw["type"], raw["type"])
@@ -125,10 +147,10 @@ def to_events(native_events: list[dict[str, Any]]) -> list[Event]:
             "ts": int(raw["ts"]),
             "kind": kind,
             "node": None,
-            "target": _target(raw.get("target")),
+            "target": _target(raw.get("target"), limits),
             "x": _num(raw.get("x")) if kind != "scroll" else None,
             "y": _num(raw.get("y")) if kind != "scroll" else None,
-            "data": _data(kind, raw),
+            "data": _data(kind, raw, limits),
             "flags": [],
             "source_index": index,
         }
@@ -136,7 +158,37 @@ def to_events(native_events: list[dict[str, Any]]) -> list[Event]:
     return out
 
 
-def _data(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
+def cut_stored(event: dict[str, Any], limits: TextLimits = STORED) -> dict[str, Any]:
+    """A copy of a redacted native analytics event with its free text cut to ``limits``."""
+    out = dict(event)
+    target = event.get("target")
+    if isinstance(target, dict):
+        out["target"] = _cut_fields(target, ("text", "selector"), limits.text_chars)
+        out["target"]["attrs"] = _cut_fields(target.get("attrs"), None, limits.attr_chars)
+        if isinstance(target.get("interactive"), dict):
+            inner = dict(target["interactive"])
+            inner["attrs"] = _cut_fields(inner.get("attrs"), None, limits.attr_chars)
+            out["target"]["interactive"] = inner
+
+    data = event.get("data")
+    if isinstance(data, dict) and event.get("kind") == "error":
+        out["data"] = _cut_fields(data, ("message", "source"), limits.message_chars)
+    elif isinstance(data, dict) and event.get("kind") == "custom":
+        out["data"] = _cut_fields(data, ("tag",), limits.tag_chars)
+    return out
+
+
+def _cut_fields(fields: Any, keys: tuple[str, ...] | None, limit: int) -> dict[str, Any]:
+    """A copy of ``fields`` with the string values of ``keys`` (None: all) cut to ``limit``."""
+    if not isinstance(fields, dict):
+        return {}
+    return {
+        k: cut_redacted(v, limit) if isinstance(v, str) and (keys is None or k in keys) else v
+        for k, v in fields.items()
+    }
+
+
+def _data(kind: str, raw: dict[str, Any], limits: TextLimits) -> dict[str, Any]:
     if kind == "load":
         return {
             "url": raw["url"],
@@ -154,15 +206,15 @@ def _data(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
     if kind == "visibility":
         return {"visible": raw["visible"]}
     if kind == "error":
-        error = {"message": raw["message"][:MESSAGE_LIMIT]}
+        error = {"message": cut_raw(raw["message"], limits.message_chars)}
         if isinstance(raw.get("source"), str):
-            error["source"] = raw["source"][:MESSAGE_LIMIT]
+            error["source"] = cut_raw(raw["source"], limits.message_chars)
         return error
     if kind == "request":
         method = raw.get("method")
         return {"url": raw["url"], "status": raw["status"], "method": method and method.upper()}
     if kind == "custom":
-        return {"tag": raw["tag"][:100]}
+        return {"tag": cut_raw(raw["tag"], limits.tag_chars)}
     if kind == "mutation":
         count = raw.get("count")
         return {"nodes": [], "count": count if isinstance(count, int) else 1}
@@ -184,21 +236,23 @@ def _input_data(raw: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _target(raw: Any) -> Target | None:
+def _target(raw: Any, limits: TextLimits) -> Target | None:
     if not isinstance(raw, dict):
         return None
+    # Whitespace is collapsed on a bounded piece: the text may be as long as the event.
+    text = " ".join(_short(raw.get("text"), limits.text_chars * 4).split())
     target: Target = {
         "tag": _short(raw.get("tag")).lower(),
-        "selector": _short(raw.get("selector")),
-        "text": " ".join(_short(raw.get("text"), TEXT_LIMIT * 4).split())[:TEXT_LIMIT],
-        "attrs": _attrs(raw.get("attrs")),
+        "selector": _short(raw.get("selector"), limits.text_chars),
+        "text": cut_raw(text, limits.text_chars),
+        "attrs": _attrs(raw.get("attrs"), limits.attr_chars),
         "interactive": None,
     }
     interactive = raw.get("interactive")
     if isinstance(interactive, dict):
         found: Interactive = {
             "tag": _short(interactive.get("tag")).lower(),
-            "attrs": _attrs(interactive.get("attrs")),
+            "attrs": _attrs(interactive.get("attrs"), limits.attr_chars),
         }
         target["interactive"] = found
     elif is_interactive(target["tag"], target["attrs"]):
@@ -206,15 +260,15 @@ def _target(raw: Any) -> Target | None:
     return target
 
 
-def _attrs(raw: Any) -> dict[str, str]:
+def _attrs(raw: Any, limit: int) -> dict[str, str]:
     if not isinstance(raw, dict):
         return {}
     items = [(str(k), v) for k, v in raw.items() if isinstance(v, (str, int, float))]
-    return {k: str(v)[:ATTR_VALUE_LIMIT] for k, v in items[:ATTRS_LIMIT] if k != "value"}
+    return {k: cut_raw(str(v), limit) for k, v in items[:ATTRS_LIMIT] if k != "value"}
 
 
 def _short(value: Any, limit: int = TEXT_LIMIT) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    return cut_raw(value, limit) if isinstance(value, str) else ""
 
 
 def _is_number(value: Any) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingest.cut import cut_redacted
 from ingest.dom import DomMirror
 from ingest.model import Event, Target
 
@@ -237,10 +238,13 @@ def _map_plugin(data: dict[str, Any], ts: int) -> list[Event]:
     if plugin == CONSOLE_PLUGIN and payload.get("level") == "error":
         parts = _list(payload.get("payload"))
         trace = _list(payload.get("trace"))
-        message = " ".join(_unquote(p) for p in parts if isinstance(p, str))[:MESSAGE_LIMIT]
+        # Stored rrweb events are redacted before they are mapped: the cut leaves no label open.
+        message = cut_redacted(
+            " ".join(_unquote(p) for p in parts if isinstance(p, str)), MESSAGE_LIMIT
+        )
         error: dict[str, Any] = {"message": message}
         if trace and isinstance(trace[0], str):
-            error["source"] = trace[0][:MESSAGE_LIMIT]
+            error["source"] = cut_redacted(trace[0], MESSAGE_LIMIT)
         return [_event("error", ts, data=error)]
 
     if plugin in NETWORK_PLUGINS:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from anonymizer import Redactor, SitePolicy
 from anonymizer.client import reduce_user_agent
+from anonymizer.policy import SitePolicy
 from ingest import native
 from ingest.order import clock_shift_ms, correct_times, dedupe
+
+if TYPE_CHECKING:
+    # The engine module loads Presidio: the API imports this module (erasure recomputes).
+    from anonymizer import Redactor
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +106,17 @@ def _redact(
         events: list[dict[str, Any]] = []
         rrweb = raw
     else:
-        events = with_input_values(list(native.to_events(raw)), raw)  # type: ignore[arg-type]
+        # Mapped with the redactor's own caps, so each detail is replaced whole before the cut
+        # to what an analytics event keeps (cutting first left halves the recognizers missed).
+        mapped = native.to_events(raw, redaction_limits(redactor))
+        events = with_input_values(list(mapped), raw)  # type: ignore[arg-type]
         rrweb = []
         for event in events:
             if event.get("source_index") in clamped:
                 event["flags"] = [*event.get("flags", []), "ts_clamped"]
 
     result = redactor.redact_batch(events, rrweb, site_policy)  # type: ignore[arg-type]
+    redacted = [native.cut_stored(e) for e in result.events]
     client = record.get("client", {})
     return RedactedBatch(
         site_id=record["site_id"],
@@ -121,7 +129,7 @@ def _redact(
         sent_at_ms=batch.get("sent_at_ms"),
         format=fmt,
         rrweb=list(result.rrweb_events),
-        events=[dict(e) for e in result.events],
+        events=redacted,
         client={
             "ip": client.get("ip"),
             "agent": reduce_user_agent(client.get("user_agent", "")),
@@ -133,6 +141,17 @@ def _redact(
         duplicates_dropped=duplicates,
         clamped_events=len(clamped),
         clamped_positions=clamped if fmt == "rrweb" else [],
+    )
+
+
+def redaction_limits(redactor: Redactor) -> native.TextLimits:
+    """The characters of native free text the redactor reads; it cuts longer text itself."""
+    config = redactor.config
+    return native.TextLimits(
+        text_chars=config.text_max_chars,
+        attr_chars=config.text_max_chars,
+        message_chars=min(config.error_max_chars, config.url_max_chars),
+        tag_chars=config.text_max_chars,
     )
 
 

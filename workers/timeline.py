@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ingest import rrweb
 from ingest.dom import DomMirror
-from ingest.sessions import path_template
+from ingest.sessions import PAGE_VIEW_KINDS, path_template
 from storage.chunks import unpack
 
 WINDOW_MAPPINGS_KEPT = 64
@@ -165,11 +165,12 @@ MAPPINGS = WindowMappings()
 def page_views_of(
     session_id: str, chunks: list[dict[str, Any]], mappings: WindowMappings | None = None
 ) -> list[PageViewTimeline]:
-    """Split each window's events into page views at every ``load``.
+    """Split each window's events into page views at every ``load`` or ``navigation`` (an
+    in-page route change is a page view of its own, as ``ingest.sessions.page_views`` counts).
 
-    Events before a window's first ``load`` (rrweb's DomContentLoaded and Load precede its Meta)
-    belong to that first page view rather than to one of their own without a URL. With
-    ``mappings``, windows are mapped from where this process last left them.
+    Events before a window's first page-view start (rrweb's DomContentLoaded and Load precede
+    its Meta) belong to that first page view rather than to one of their own without a URL.
+    With ``mappings``, windows are mapped from where this process last left them.
     """
     by_window: dict[str, list[dict[str, Any]]] = {}
     for chunk in chunks:
@@ -186,7 +187,7 @@ def page_views_of(
             else window_events(window_chunks)
         )
         for event in events:
-            if event["kind"] != "load":
+            if event["kind"] not in PAGE_VIEW_KINDS:
                 if current is None:
                     leading.append(event)
                 else:

@@ -77,3 +77,55 @@ def test_page_views_with_and_without_the_mappings_are_equal() -> None:
         kept = page_views_of("demo:s1", chunks[:arrived], mappings)
         fresh = page_views_of("demo:s1", chunks[:arrived])
         assert [(v.id, v.url, v.events) for v in kept] == [(v.id, v.url, v.events) for v in fresh]
+
+
+def native_chunk(window_id: str, seq: int, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """A stored native chunk: analytics events (as ``ingest.native.to_events`` makes them)."""
+    return {**chunk(window_id, seq, events), "format": "native"}
+
+
+def analytics(kind: str, ts: int, **data: Any) -> dict[str, Any]:
+    return {"ts": ts, "kind": kind, "node": None, "target": None, "data": data, "flags": []}
+
+
+def test_each_native_navigation_starts_a_page_view_of_its_own() -> None:
+    start = 1_700_000_000_000
+    events = [analytics("load", start, url="https://city.example.test/f")]
+    for n in range(12):
+        ts = start + 1_000 * (n + 1)
+        events.append(analytics("click", ts - 500))
+        events.append(analytics("navigation", ts, url=f"/f/step-{n}"))
+
+    views = page_views_of("demo:s1", [native_chunk("w1", 1, events)])
+
+    assert len(views) == 13
+    assert [v.url for v in views] == ["https://city.example.test/f"] + [
+        f"/f/step-{n}" for n in range(12)
+    ]
+    assert [v.template for v in views[:2]] == ["/f", "/f/step-0"]
+    # The click before each navigation stays on the page it was made on.
+    assert [[e["kind"] for e in v.events] for v in views[:2]] == [
+        ["load", "click"],
+        ["navigation", "click"],
+    ]
+    assert [v.started_at for v in views[:3]] == [start, start + 1_000, start + 2_000]
+
+
+def test_an_rrweb_custom_navigation_starts_a_page_view() -> None:
+    meta = {
+        "type": 4,
+        "data": {"href": "https://city.example.test/water", "width": 1280, "height": 800},
+        "timestamp": 1_700_000_000_000,
+    }
+    route = {
+        "type": 5,
+        "data": {"tag": "navigation", "payload": {"href": "https://city.example.test/water/pay"}},
+        "timestamp": 1_700_000_002_000,
+    }
+
+    views = page_views_of("demo:s1", [chunk("w1", 1, [meta, route])])
+
+    assert [(v.url, v.started_at) for v in views] == [
+        ("https://city.example.test/water", 1_700_000_000_000),
+        ("https://city.example.test/water/pay", 1_700_000_002_000),
+    ]

@@ -1,0 +1,111 @@
+"""Leaks through the shape of rrweb events: extra keys, unknown event types and plugins."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from anonymizer import Redactor
+
+EMAIL = "jane.roe@example.com"
+OTHER_EMAIL = "megan@gmail.com"
+CARD = "4111 1111 1111 1111"
+RECORDING = Path(__file__).parents[1] / "data/cases/rrweb/rrweb-player-demoit-react.json"
+
+
+def stored(redactor: Redactor, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return redactor.redact_batch([], events).rrweb_events
+
+
+def test_extra_top_level_keys_are_dropped_and_rrweb_keys_kept(redactor: Redactor) -> None:
+    scroll = {"source": 3, "id": 1, "x": 0, "y": 240}
+    event = {
+        "type": 3,
+        "data": scroll,
+        "timestamp": 1700000000000,
+        "delay": 12,
+        "sessionId": EMAIL,
+        "userEmail": OTHER_EMAIL,
+    }
+
+    [out] = stored(redactor, [event])
+
+    assert out == {"type": 3, "data": scroll, "timestamp": 1700000000000, "delay": 12}
+
+
+def test_a_real_recording_keeps_every_event_but_not_its_session_id_field(
+    redactor: Redactor,
+) -> None:
+    events = json.loads(RECORDING.read_text())
+    assert all("sessionId" in e for e in events)
+
+    out = redactor.redact_batch([], events).rrweb_events
+
+    assert [set(e) for e in out] == [{"type", "data", "timestamp"}] * len(events)
+    assert [(e["type"], e["timestamp"]) for e in out] == [
+        (e["type"], e["timestamp"]) for e in events
+    ]
+    assert [e["data"].get("source") for e in out] == [e["data"].get("source") for e in events]
+
+
+def test_extra_keys_inside_meta_and_snapshot_data_are_dropped(redactor: Redactor) -> None:
+    meta = {
+        "type": 4,
+        "data": {
+            "href": "https://city.example.gov/permits",
+            "width": 1280,
+            "height": 800,
+            "user": EMAIL,
+        },
+        "timestamp": 1,
+    }
+    node = {"type": 0, "id": 1, "childNodes": []}
+    snapshot = {
+        "type": 2,
+        "data": {"node": node, "initialOffset": {"top": 0, "left": 0}, "account": EMAIL},
+        "timestamp": 2,
+    }
+
+    out = stored(redactor, [meta, snapshot])
+
+    assert out[0]["data"] == {
+        "href": "https://city.example.gov/permits",
+        "width": 1280,
+        "height": 800,
+    }
+    assert out[1]["data"] == {"node": node, "initialOffset": {"top": 0, "left": 0}}
+
+
+def test_unknown_event_types_keep_type_and_time_but_no_data(redactor: Redactor) -> None:
+    unknown = {"type": 7, "data": {"email": EMAIL, "card": CARD}, "timestamp": 5}
+    loaded = {"type": 1, "data": {"note": EMAIL}, "timestamp": 6}
+
+    out = stored(redactor, [unknown, loaded])
+
+    assert out == [{"type": 7, "data": {}, "timestamp": 5}, {"type": 1, "data": {}, "timestamp": 6}]
+
+
+def test_unknown_incremental_sources_keep_only_their_source(redactor: Redactor) -> None:
+    event = {"type": 3, "data": {"source": 42, "label": EMAIL}, "timestamp": 5}
+    assert stored(redactor, [event])[0]["data"] == {"source": 42}
+
+
+def test_unknown_plugins_keep_their_name_but_not_their_payload(redactor: Redactor) -> None:
+    payload = {"name": "megan parker", "email": OTHER_EMAIL}
+    plugin = {"type": 6, "data": {"plugin": "acme/identify@1", "payload": payload}, "timestamp": 5}
+
+    out = stored(redactor, [plugin])[0]
+
+    assert out["data"] == {"plugin": "acme/identify@1", "payload": {}}
+    assert "megan" not in json.dumps(out)
+
+
+def test_known_console_plugin_payload_keeps_its_error_text(redactor: Redactor) -> None:
+    payload = {"level": "error", "payload": [f'"TypeError: no user {EMAIL}"'], "trace": []}
+    plugin = {"type": 6, "data": {"plugin": "rrweb/console@1", "payload": payload}, "timestamp": 5}
+
+    out = stored(redactor, [plugin])[0]["data"]["payload"]
+
+    assert out["level"] == "error"
+    assert out["payload"] == ['"TypeError: no user <EMAIL_ADDRESS>"']
