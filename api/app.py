@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import KeyCache
 from api.bodylimit import BodyLimit
 from api.collect import collect, collect_preflight, limits_from
+from api.gc_tuning import tune_gc
 from api.health import healthz, readyz
 from api.logfilter import install_log_scrubbing
 from api.ratelimit import RateLimiter
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         )
         graphql.store = res.store
         graphql.redis = res.queue
+        tune_gc()
         logger.info("API ready (environment %s)", settings.environment)
         try:
             yield

@@ -8,8 +8,10 @@ directory. Synthetic documents (shapes of docs/architecture.md) are inserted in 
 fresh database, the GraphQL app is served on a loopback port, and each query runs ``--runs``
 times after a warm-up: first (``--before-runs``) read from the stored documents, as a site
 whose days were never aggregated is, then from the dashboard documents ``recompute_day`` writes
-for the days in one call. Baselines measured in the same run: a bare ``find_one`` by id on
-the store, and a ``{ version }`` GraphQL round trip (HTTP, auth and the schema's extensions).
+for the days in one call: once with Python's default garbage collector, once after the API's
+``tune_gc`` (the bench serves the GraphQL app in its own process, so both run here). Baselines
+measured in the same run: a bare ``find_one`` by id on the store, and a ``{ version }`` GraphQL
+round trip (HTTP, auth and the schema's extensions).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from api.auth import Role, create_api_key, create_site
+from api.gc_tuning import tune_gc
 from api.settings import Settings
 from embedded import FerretDBServer
 from embedded.process import free_loopback_port
@@ -42,6 +45,8 @@ from signals.model import SIGNAL_KINDS
 from storage.chunks import pack
 from storage.mongo import Store, connect_store
 from workers.aggregate import recompute_days
+from workers.audit_rollup import rollup_audit
+from workers.session_state import STATE_FIELD, ChunkRef, SessionState, digest
 
 SESSIONS = 20_000
 EVENTS = 1_000_000
@@ -77,6 +82,7 @@ def synthetic(scale: float, today: date, rng: random.Random) -> dict[str, list[d
         sid = f"{SITE}:s{i:06d}"
         n_views = rng.randint(1, 5)
         counts: Counter[str] = Counter()
+        first_view, first_signal = len(docs["page_views"]), len(docs["signals"])
         for v in range(n_views):
             template = rng.choice(TEMPLATES)
             pv_start = start + v * 40_000
@@ -118,6 +124,7 @@ def synthetic(scale: float, today: date, rng: random.Random) -> dict[str, list[d
             "score_breakdown": {"total": score, "breakdown": {}, "counts": dict(counts),
                                 "version": "1"},
             "signal_counts": dict(counts), "has_response": rng.random() < 0.05,
+            "negative_response": False,
         })  # fmt: skip
         events: list[dict[str, Any]] = [
             {"ts": start + e * 100, "kind": "move" if e % 3 else "click", "node": e % 40,
@@ -130,6 +137,10 @@ def synthetic(scale: float, today: date, rng: random.Random) -> dict[str, list[d
             "count": len(events), "hashes": [], "dropped_duplicates": 0, "warnings": [],
             "rejected": [],
         })  # fmt: skip
+        docs["sessions"][-1][STATE_FIELD] = worker_state(
+            docs["sessions"][-1], docs["event_chunks"][-1], docs["page_views"][first_view:],
+            docs["signals"][first_signal:],
+        )  # fmt: skip
         docs["redaction_audit"].append({
             "_id": f"{sid}:w1:1", "site_id": SITE, "session_id": sid, "day": day,
             "policy_version": "1", "policy_hash": "bench", "engine": {},
@@ -139,6 +150,36 @@ def synthetic(scale: float, today: date, rng: random.Random) -> dict[str, list[d
         })  # fmt: skip
     docs["aggregates"], docs["heatmaps"] = daily_rollups(docs)
     return docs
+
+
+def worker_state(
+    session: dict[str, Any],
+    chunk: dict[str, Any],
+    views: list[dict[str, Any]],
+    signals: list[dict[str, Any]],
+) -> Any:
+    """The session's ``worker_state`` as the worker packs it (``workers.session_state``)."""
+    summary_fields = ("signal_counts", "frustrated", "department", "clicks")
+    state = SessionState(
+        chunks=[
+            ChunkRef(
+                id=chunk["_id"],
+                window_id=chunk["window_id"],
+                origin_window_id=chunk["window_id"],
+                seq=chunk["seq"],
+                received_at_ms=chunk["received_at_ms"],
+                format=chunk["format"],
+                version=digest(chunk["hashes"]),
+            )
+        ],
+        page_views={v["_id"]: digest(v) for v in views},
+        summaries={v["_id"]: {k: digest(v.get(k)) for k in summary_fields} for v in views},
+        signals={d["_id"]: digest(d) for d in signals},
+        session_fields={
+            k: digest(session.get(k)) for k in ("score", "score_breakdown", "signal_counts")
+        },
+    )
+    return state.pack()
 
 
 def daily_rollups(
@@ -207,7 +248,12 @@ def queries(today: date, sample_session: str) -> dict[str, tuple[str, dict[str, 
             """query($site: String!, $r: DateRange!) { sessions(siteId: $site, first: 50,
                filter: {range: $r, template: "/water/pay", signalKinds: ["rage_click",
                "dead_click"]}) { edges { node { id score } } } }""", {**site, "r": week}),
-        "page detail (30 days)": (
+        "page detail (30 days, heatmap cells)": (
+            """query($site: String!, $r: DateRange!) { page(siteId: $site,
+               template: "/water/pay", range: $r) { metrics { pageViews frustrationRate }
+               series { start pageViews } topElements { selector count }
+               heatmap { clicks binPx cells } } }""", {**site, "r": month}),
+        "page detail (30 days, heatmap bins as objects)": (
             """query($site: String!, $r: DateRange!) { page(siteId: $site,
                template: "/water/pay", range: $r) { metrics { pageViews frustrationRate }
                series { start pageViews } topElements { selector count }
@@ -321,7 +367,23 @@ async def bench(url: str, scale: float, runs: int, warmup: int, before_runs: int
             started = time.monotonic()
             await recompute_days(_StoreOnly(store), SITE, day_list(today))  # type: ignore[arg-type]
             print(f"-- recompute_days, {DAYS} days: {time.monotonic() - started:.1f} s", flush=True)
-            await each_query("read from dashboard documents (after recompute_day)", runs, warmup)
+            # recompute_days includes it; timed again alone, on the same store.
+            started = time.monotonic()
+            await rollup_audit(store, SITE, day_list(today))
+            print(
+                f"-- of which the redaction audit rollup (rollup_audit, run again alone): "
+                f"{time.monotonic() - started:.1f} s",
+                flush=True,
+            )
+            await each_query(
+                "read from dashboard documents, Python's default garbage collector", runs, warmup
+            )
+            tune_gc()  # as the API does once started (api/app.py)
+            await each_query(
+                "the same, with the API's garbage-collector settings (api/gc_tuning.py)",
+                runs,
+                warmup,
+            )
         server.should_exit = True
         await task
         print(f"\n{runs} runs each after {warmup} warm-up runs; scale {scale}")

@@ -54,7 +54,7 @@ class _StoreOnly:
 
 async def recompute(store: Store, pairs: set[tuple[str, str]]) -> int:
     """Recompute the aggregates of each (site, day) from what is left."""
-    # Imported here: the worker's module pulls in the redaction engine, and is optional.
+    # Imported here: the worker package is optional for the API (it loads no redaction engine).
     try:
         from workers.aggregate import recompute_days
     except ImportError:  # pragma: no cover - the worker package ships with the API

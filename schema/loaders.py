@@ -31,6 +31,7 @@ class Loaders:
         self.page_views: DataLoader[str, list[Doc]] = DataLoader(load_fn=self._page_views)
         self.signals: DataLoader[str, list[Doc]] = DataLoader(load_fn=self._signals)
         self.responses: DataLoader[str, list[Doc]] = DataLoader(load_fn=self._responses)
+        self.breakdowns: DataLoader[str, Doc | None] = DataLoader(load_fn=self._breakdowns)
         self.dashboard: DataLoader[str, Doc | None] = DataLoader(load_fn=self._dashboard)
         self.sessions_per_day: DataLoader[tuple[str, str, str], dict[str, int]] = DataLoader(
             load_fn=self._sessions_per_day
@@ -38,12 +39,19 @@ class Loaders:
         # Session id -> (site, first day), for the sessions this request has seen.
         self.session_days: dict[str, tuple[str, str]] = {}
         self._unpacked: dict[tuple[str, str], list[Doc]] = {}
+        self._day_values: dict[tuple[str, str, str], Any] = {}
 
     def remember(self, doc: Doc) -> Doc:
         """Note a session document (or index entry) so its children load from bundles."""
         if doc.get("day") and doc.get("site_id"):
             self.session_days[doc["_id"]] = (doc["site_id"], doc["day"])
         return doc
+
+    def prime_bundle(self, session_id: str, bundle: Doc) -> None:
+        """A session's bundle entry read along with it: its children need no further read."""
+        self.page_views.prime(session_id, bundle["page_views"])
+        self.signals.prime(session_id, bundle["signals"])
+        self.breakdowns.prime(session_id, bundle.get("score_breakdown"))
 
     async def _dashboard(self, ids: Sequence[str]) -> list[Doc | None]:
         # One query per id: `{_id: {$in: ...}}` is not pushed down, every document would be read.
@@ -73,23 +81,36 @@ class Loaders:
         doc = await self.dashboard.load(doc_id)
         if doc is None:
             return None
-        values = doc.get(field) or {}
-        return {
-            day: unpack(value) if isinstance(value, bytes) else value
-            for day, value in sorted(values.items())
-            if first <= day <= last
-        }
+        found = {}
+        for day, value in sorted((doc.get(field) or {}).items()):
+            if first <= day <= last:
+                key = (doc_id, field, day)
+                if key not in self._day_values:
+                    # Several fields of one query read the same days: unpacked once.
+                    self._day_values[key] = unpack(value) if isinstance(value, bytes) else value
+                found[day] = self._day_values[key]
+        return found
 
-    async def sites_days(self, site_ids: list[str]) -> list[list[str] | None]:
-        await self.dashboard.load_many([f"{s}|days" for s in site_ids])
-        return [await self.site_days(s) for s in site_ids]
+    async def session_layout(self, site_id: str) -> Doc | None:
+        """The site's ``site|sessions`` document (days with a session index, and days still
+        pending in the earlier layout); None when the site's days were never aggregated."""
+        return await self.dashboard.load(f"{site_id}|sessions")
+
+    async def day_index(self, site_id: str, day: str) -> dict[str, Any] | None:
+        """One day's session index columns (``signals.aggregates.index_columns``)."""
+        found = await self.packed(f"{site_id}|{day}", "columns")
+        return found[0] if found else None
 
     async def _sessions(self, ids: Sequence[str]) -> list[Doc | None]:
-        # A plain {_id: value} is the one filter FerretDB v1 on SQLite pushes down to SQL.
-        where = {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": list(ids)}}
-        docs = await self.store.sessions.find(where).to_list(None)
-        by_id = {d["_id"]: self.remember(d) for d in docs}
-        return [by_id.get(i) for i in ids]
+        # One `find_one` per id: a plain {_id: value} is the one filter FerretDB v1 on SQLite
+        # pushes down (`$in` reads every session). The list primes this loader, so a page of
+        # sessions costs none. The worker's packed state stays behind: only the chunk reads
+        # need it (schema/session_chunks.py).
+        sessions = self.store.sessions
+        docs = await asyncio.gather(
+            *(sessions.find_one({"_id": i}, {"worker_state": 0}) for i in ids)
+        )
+        return [None if d is None else self.remember(d) for d in docs]
 
     async def _by_session(
         self, collection: str, session_ids: Sequence[str], order: list[tuple[str, int]]
@@ -102,28 +123,33 @@ class Loaders:
 
     async def _bundled(
         self, kind: str, session_ids: Sequence[str], order: list[tuple[str, int]]
-    ) -> list[list[Doc]]:
+    ) -> list[Any]:
         """Children from the day bundles; sessions without one are read from ``kind``."""
         known = {sid: self.session_days[sid] for sid in session_ids if sid in self.session_days}
         sites = sorted({site for site, _ in known.values()})
-        aggregated = {
-            s for s, days in zip(sites, await self.sites_days(sites), strict=True) if days
-        }
+        aggregated = {s for s in sites if await self.session_layout(s) is not None}
         bundle_ids = {
             sid: f"{site}|{day}|views|{view_bucket(sid)}"
             for sid, (site, day) in known.items()
             if site in aggregated
         }
         await self.dashboard.load_many(sorted(set(bundle_ids.values())))
-        found: dict[str, list[Doc]] = {}
+        found: dict[str, Any] = {}
         for sid, bundle_id in bundle_ids.items():
             bundle = await self.packed(bundle_id, "sessions")
-            if bundle is not None and sid in bundle[0]:
+            if bundle is not None and kind in bundle[0].get(sid, {}):
                 found[sid] = bundle[0][sid][kind]
         missing = [s for s in session_ids if s not in found]
-        if missing:
+        if missing and kind == "score_breakdown":
+            docs = await self.sessions.load_many(missing)
+            found.update((s, (d or {}).get(kind)) for s, d in zip(missing, docs, strict=True))
+        elif missing:
             found.update(zip(missing, await self._by_session(kind, missing, order), strict=True))
         return [found[s] for s in session_ids]
+
+    async def _breakdowns(self, session_ids: Sequence[str]) -> list[Doc | None]:
+        """Score breakdowns: the session index leaves them in the bundles."""
+        return await self._bundled("score_breakdown", session_ids, [])
 
     async def _page_views(self, session_ids: Sequence[str]) -> list[list[Doc]]:
         return await self._bundled("page_views", session_ids, [("started_at", 1), ("_id", 1)])
@@ -132,7 +158,17 @@ class Loaders:
         return await self._bundled("signals", session_ids, [("ts", 1), ("_id", 1)])
 
     async def _responses(self, session_ids: Sequence[str]) -> list[list[Doc]]:
-        return await self._by_session("responses", session_ids, [("ts", 1), ("_id", 1)])
+        """Responses of the sessions that may have one (one query for all of them)."""
+        sessions = await self.sessions.load_many(session_ids)
+        asked = [s for s, doc in zip(session_ids, sessions, strict=True) if _may_have_response(doc)]
+        # Known shortcoming: these are read by `session_id`, a scan of `responses` on FerretDB
+        # v1. Response ids derive from the survey and visitor ids, which the session does not
+        # list; the survey endpoint starting to list them on the session (`response_ids`) is
+        # not enough while the detect step, which finds responses given before the session
+        # was stored, does not add those: with both, read the listed ids by `_id` here.
+        found = await self._by_session("responses", asked, [("ts", 1), ("_id", 1)]) if asked else []
+        by_session = dict(zip(asked, found, strict=True))
+        return [by_session.get(s, []) for s in session_ids]
 
     async def _sessions_per_day(self, keys: Sequence[tuple[str, str, str]]) -> list[dict[str, int]]:
         """Sessions started per day, for each (site, first day, last day)."""
@@ -150,3 +186,19 @@ class Loaders:
             )
             counts.append({g["_id"]: int(g["n"]) for g in await grouped.to_list(None)})
         return counts
+
+
+def _may_have_response(session: Doc | None) -> bool:
+    """False only for a session document the worker wrote that says it has no response.
+
+    The worker's store step sets ``has_response`` and ``negative_response`` together when it
+    creates the session, then the survey endpoint and the detect step keep them; a document
+    without ``negative_response`` is a session index entry (its flag as of the day's last
+    aggregation, which a response given after the session's last batch does not redo) or a
+    session stored another way, so it is looked up.
+    """
+    return (
+        session is None
+        or "negative_response" not in session
+        or session.get("has_response") is not False
+    )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -18,10 +20,10 @@ from schema.pagination import (
     Connection,
     after_key,
     and_all,
-    keyset_key,
     page_of,
     sorted_after,
 )
+from schema.session_chunks import CHUNK_FIELDS, chunk_refs, read_chunks
 from schema.types import (
     DateRange,
     Event,
@@ -34,6 +36,7 @@ from schema.types import (
     ms_to_datetime,
     signal_counts,
 )
+from signals.aggregates import HEAD_SESSIONS, column_entry
 from signals.model import SIGNAL_KINDS
 from storage.chunks import unpack
 from workers.timeline import window_events
@@ -125,6 +128,22 @@ class SessionUnusualness:
         )
 
 
+async def _breakdown(root: Session, info: Info[Context, Any]) -> dict[str, Any]:
+    """The session's stored score breakdown; a session index entry has none, so it is loaded
+    from the day's bundles (only when asked for)."""
+    if root.breakdown_known:
+        return root.breakdown or {}
+    return await info.context.loaders.breakdowns.load(str(root.id)) or {}
+
+
+async def _score_breakdown(root: Session, info: Info[Context, Any]) -> JSON:
+    return json_value(await _breakdown(root, info))
+
+
+async def _unusual(root: Session, info: Info[Context, Any]) -> SessionUnusualness | None:
+    return SessionUnusualness.from_doc((await _breakdown(root, info)).get("unusual"))
+
+
 @strawberry.type(description="A resident's visit to one site, possibly across several tabs.")
 class Session:
     id: strawberry.ID
@@ -139,10 +158,12 @@ class Session:
     browser: str | None
     os: str | None
     score: float | None
-    score_breakdown: JSON
-    unusual: SessionUnusualness | None
+    score_breakdown: JSON = strawberry.field(resolver=_score_breakdown)
+    unusual: SessionUnusualness | None = strawberry.field(resolver=_unusual)
     signal_counts: list[SignalCount]
     has_response: bool
+    breakdown: strawberry.Private[dict[str, Any] | None] = None
+    breakdown_known: strawberry.Private[bool] = True
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Session:
@@ -160,8 +181,8 @@ class Session:
             browser=doc.get("browser"),
             os=doc.get("os"),
             score=float(score) if score is not None else None,
-            score_breakdown=json_value(doc.get("score_breakdown") or {}),
-            unusual=SessionUnusualness.from_doc((doc.get("score_breakdown") or {}).get("unusual")),
+            breakdown=doc.get("score_breakdown"),
+            breakdown_known="score_breakdown" in doc,
             signal_counts=signal_counts(doc.get("signal_counts")),
             has_response=bool(doc.get("has_response", False)),
         )
@@ -197,10 +218,16 @@ class Session:
         self, info: Info[Context, Any], first: int = 500, kinds: list[str] | None = None
     ) -> list[Event]:
         check_limit(first, MAX_EVENTS, "first")
-        chunks = await info.context.store.event_chunks.find(
-            {"session_id": str(self.id)},
-            projection={"payload": 1, "format": 1, "window_id": 1, "seq": 1, "received_at_ms": 1},
-        ).to_list(None)
+        store = info.context.store
+        refs = await chunk_refs(store, str(self.id))
+        if refs is not None:
+            chunks = await read_chunks(store, str(self.id), refs)
+        else:
+            # A session without the worker's chunk list (stored before it existed, or not by
+            # the worker): found by `session_id`, which reads every chunk on FerretDB v1.
+            chunks = await store.event_chunks.find(
+                {"session_id": str(self.id)}, projection=dict.fromkeys(CHUNK_FIELDS, 1)
+            ).to_list(None)
         by_window: dict[str, list[dict[str, Any]]] = {}
         for chunk in chunks:
             by_window.setdefault(chunk["window_id"], []).append(chunk)
@@ -217,17 +244,25 @@ class Session:
         self, info: Info[Context, Any], window_id: str | None = None, first: int = 100
     ) -> list[ReplayChunk]:
         check_limit(first, MAX_REPLAY_CHUNKS, "first")
-        query: dict[str, Any] = {"session_id": str(self.id), "format": "rrweb"}
-        if window_id is not None:
-            query["window_id"] = window_id
-        docs = (
-            await info.context.store.event_chunks.find(
-                query, projection={"window_id": 1, "seq": 1, "received_at_ms": 1, "payload": 1}
+        store = info.context.store
+        refs = await chunk_refs(store, str(self.id))
+        if refs is not None:
+            wanted = sorted(
+                (r for r in refs if r.format == "rrweb" and window_id in (None, r.window_id)),
+                key=lambda r: (r.window_id, r.seq, r.id),
             )
-            .sort([("window_id", 1), ("seq", 1)])
-            .limit(first)
-            .to_list(None)
-        )
+            docs = await read_chunks(store, str(self.id), wanted, first)
+        else:
+            # A session without the worker's chunk list: found by `session_id` (a scan).
+            query: dict[str, Any] = {"session_id": str(self.id), "format": "rrweb"}
+            if window_id is not None:
+                query["window_id"] = window_id
+            docs = (
+                await store.event_chunks.find(query, projection=dict.fromkeys(CHUNK_FIELDS, 1))
+                .sort([("window_id", 1), ("seq", 1), ("_id", 1)])
+                .limit(first)
+                .to_list(None)
+            )
         return [
             ReplayChunk(
                 id=strawberry.ID(d["_id"]),
@@ -319,15 +354,16 @@ async def index_entries(
     f: SessionFilter | None,
     field: str = "started_at",
     after: tuple[bool, Any, str] | None = None,
-    newest: int | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]] | None:
     """The session index entries in scope that meet the filter and sort (by ``field``) after
-    the ``after`` key; None when a site in scope has no dashboard documents yet (the caller
-    then reads the stored sessions). With ``newest`` and ordering by ``started_at``, days are
-    read newest first until that many entries were found: a day's sessions all start after the
-    sessions of the days before it.
+    the ``after`` key, the first ``limit`` of them in order (all when None); None when a site
+    in scope has no session index for some day of the range (the caller then reads the stored
+    sessions). By time, days are read newest first until ``limit`` entries were found: a day's
+    sessions all start after the sessions of the days before it. By score, the days' heads
+    come first, and only days whose heads may not hold all their sessions in the answer are
+    read in full.
     """
-    newest = newest if field == "started_at" else None
     f = f or SessionFilter()
     scope = await context.site_filter(site_id)
     if site_id is not None or scope:
@@ -336,44 +372,186 @@ async def index_entries(
         sites = await context.store.sites.find({}, projection={"_id": 1}).to_list(None)
         site_ids = sorted(str(s["_id"]) for s in sites)
     first, last = f.range.checked() if f.range is not None else ("", "\uffff")
-    if newest is not None and after is not None and after[0]:
+    if field == "started_at" and after is not None and after[0]:
         last = min(last, ms_to_datetime(after[1]).date().isoformat())  # type: ignore[union-attr]
     kinds = set(checked_kinds(f.signal_kinds)) if f.signal_kinds else None
 
     pairs = []
-    for site, days in zip(site_ids, await context.loaders.sites_days(site_ids), strict=True):
-        if days is None:
+    for site in site_ids:
+        layout = await context.loaders.session_layout(site)
+        if layout is None or any(first <= d <= last for d in layout.get("pending") or []):
             return None
-        pairs += [(day, site) for day in days if first <= day <= last]
+        pairs += [(day, site) for day in layout.get("days") or {} if first <= day <= last]
     pairs.sort(reverse=True)
-    step = DAYS_PER_READ if newest is not None else max(len(pairs), 1)
-    found: list[dict[str, Any]] = []
+    select = _Selection(context, f, kinds, field, after)
+    if field == "score" and limit is not None:
+        return await _by_score(context, select, pairs, first, last, limit)
+    step = DAYS_PER_READ if limit is not None else max(len(pairs), 1)
     for i in range(0, len(pairs), step):
-        doc_ids = [f"{site}|{day}" for day, site in pairs[i : i + step]]
-        await context.loaders.dashboard.load_many(doc_ids)
-        for doc_id in doc_ids:
-            entries = await context.loaders.packed(doc_id, "sessions") or []
-            found += [
-                e
-                for e in entries
-                if _matches(e, f, kinds) and (after is None or keyset_key(field, e) < after)
-            ]
-        if newest is not None and len(found) >= newest:
+        await select.read_days([(site, day) for day, site in pairs[i : i + step]])
+        if limit is not None and select.found >= limit:
             break
-    return found
+    return select.entries(limit)
 
 
-def _matches(entry: dict[str, Any], f: SessionFilter, kinds: set[str] | None) -> bool:
-    counts = entry.get("signal_counts") or {}
-    score = entry.get("score")
-    return (
-        (kinds is None or any(counts.get(k, 0) > 0 for k in kinds))
-        and (f.min_score is None or (score is not None and score >= f.min_score))
-        and (f.has_response is None or bool(entry.get("has_response")) is f.has_response)
-        and (f.device is None or entry.get("device") == f.device)
-        and (f.template is None or f.template in entry.get("templates", ()))
-        and (f.department is None or f.department in entry.get("departments", ()))
-    )
+async def _by_score(
+    context: Context,
+    select: _Selection,
+    pairs: list[tuple[str, str]],
+    first: str,
+    last: str,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The first ``limit`` entries by score: from the days' heads (``site|heads``), then from
+    the full index of each day whose unread sessions could still be among them."""
+    if limit > HEAD_SESSIONS * len(pairs):
+        # More than all the heads: every day is read in full anyway.
+        await select.read_days([(site, day) for day, site in pairs])
+        return select.entries(limit)
+    heads: dict[tuple[str, str], dict[str, Any]] = {}
+    for site in sorted({site for _, site in pairs}):
+        found = await context.loaders.per_day(f"{site}|heads", "days", first, last) or {}
+        heads.update(((site, day), value[0]) for day, value in found.items())
+    unread, partial = [], []
+    for day, site in pairs:
+        head = heads.get((site, day))
+        if head is None:
+            unread.append((site, day))
+            continue
+        select.add(site, day, head["columns"], head["bundles"])
+        shown = len(head["columns"]["_id"])
+        if head["sessions"] > shown:
+            # Its other sessions sort below its last head, but may still make the cut.
+            partial.append((site, day, _row_key(head["columns"], "score", shown - 1)))
+    chosen = select.top(limit)
+    cut = chosen[-1][0] if len(chosen) >= limit else None
+    days = unread + [(site, day) for site, day, key in partial if cut is None or key > cut]
+    if days:
+        select.forget(days)
+        await select.read_days(days)
+    return select.entries(limit)
+
+
+def _row_key(columns: dict[str, Any], field: str, row: int) -> tuple[bool, Any, str]:
+    """``schema.pagination.keyset_key`` of one row of index columns."""
+    value = columns[field][row]
+    return (value is not None, 0 if value is None else value, columns["_id"][row])
+
+
+class _Selection:
+    """Index rows that meet a filter and sort after a key, per day, until the chosen ones are
+    turned into entries. By score a day's rows are in order already (the index is sorted so),
+    so the days are merged lazily; by time every row's key is needed."""
+
+    def __init__(
+        self,
+        context: Context,
+        f: SessionFilter,
+        kinds: set[str] | None,
+        field: str,
+        after: tuple[bool, Any, str] | None,
+    ) -> None:
+        self.context, self.f, self.kinds, self.field, self.after = context, f, kinds, field, after
+        # (site, day, columns, rows, bundles) per day read.
+        self.days: list[tuple[str, str, dict[str, Any], list[int], dict[str, Any] | None]] = []
+        self.found = 0
+
+    async def read_days(self, days: list[tuple[str, str]]) -> None:
+        loaders = self.context.loaders
+        await loaders.dashboard.load_many([f"{site}|{day}" for site, day in days])
+        for site, day in days:
+            columns = await loaders.day_index(site, day)
+            if columns is not None:
+                self.add(site, day, columns, None)
+
+    def forget(self, days: list[tuple[str, str]]) -> None:
+        """Drop the rows taken from these days' heads: their full index replaces them."""
+        gone = set(days)
+        self.days = [d for d in self.days if (d[0], d[1]) not in gone]
+
+    def add(
+        self,
+        site: str,
+        day: str,
+        columns: dict[str, Any],
+        bundles: dict[str, Any] | None,
+    ) -> None:
+        rows = _rows(columns, self.f, self.kinds)
+        if self.after is not None:
+            after, field = self.after, self.field
+            if field == "score":
+                # Sorted: the rows after the key are a tail.
+                rows = list(
+                    itertools.dropwhile(lambda r: _row_key(columns, field, r) >= after, rows)
+                )
+            else:
+                rows = [r for r in rows if _row_key(columns, field, r) < after]
+        self.days.append((site, day, columns, rows, bundles))
+        self.found += len(rows)
+
+    def top(self, limit: int | None) -> list[tuple[Any, ...]]:
+        """The first ``limit`` rows in order, as (key, site, day, columns, row, bundles)."""
+        field = self.field
+        per_day = [_keyed(field, *found) for found in self.days]
+        if field == "score":
+            merged = heapq.merge(*per_day, key=lambda r: r[0], reverse=True)
+            return list(merged if limit is None else itertools.islice(merged, limit))
+        every = itertools.chain.from_iterable(per_day)
+        if limit is None:
+            return sorted(every, key=lambda r: r[0], reverse=True)
+        return heapq.nlargest(limit, every, key=lambda r: r[0])
+
+    def entries(self, limit: int | None) -> list[dict[str, Any]]:
+        """The first ``limit`` rows in order as entries; their children load from the bundles
+        (or come with them, from the heads)."""
+        loaders = self.context.loaders
+        found = []
+        for _, site, day, columns, row, bundles in self.top(limit):
+            entry = loaders.remember(column_entry(columns, row, site, day))
+            if bundles is not None and entry["_id"] in bundles:
+                loaders.prime_bundle(entry["_id"], bundles[entry["_id"]])
+            found.append(entry)
+        return found
+
+
+def _keyed(
+    field: str,
+    site: str,
+    day: str,
+    columns: dict[str, Any],
+    rows: list[int],
+    bundles: dict[str, Any] | None,
+) -> Iterator[tuple[Any, ...]]:
+    """One day's rows with their sort keys, computed as they are asked for."""
+    for row in rows:
+        yield (_row_key(columns, field, row), site, day, columns, row, bundles)
+
+
+def _rows(columns: dict[str, Any], f: SessionFilter, kinds: set[str] | None) -> list[int]:
+    """The rows of one day's index columns that meet the filter (the range aside)."""
+    rows: Any = range(len(columns["_id"]))
+    for wanted, column, names in (
+        (f.template, "templates", "template_names"),
+        (f.department, "departments", "department_names"),
+    ):
+        if wanted is not None:
+            if wanted not in columns[names]:
+                return []
+            position, visited = columns[names].index(wanted), columns[column]
+            rows = [i for i in rows if position in visited[i]]
+    if kinds is not None:
+        counts = columns["signal_counts"]
+        rows = [i for i in rows if any((counts[i] or {}).get(k, 0) > 0 for k in kinds)]
+    if f.min_score is not None:
+        scores, least = columns["score"], f.min_score
+        rows = [i for i in rows if scores[i] is not None and scores[i] >= least]
+    if f.has_response is not None:
+        responses, wanted_response = columns["has_response"], f.has_response
+        rows = [i for i in rows if bool(responses[i]) is wanted_response]
+    if f.device is not None:
+        devices, device = columns["device"], f.device
+        rows = [i for i in rows if devices[i] == device]
+    return list(rows)
 
 
 @strawberry.type
@@ -392,12 +570,10 @@ class SessionQueries:
         field = order.value
         loaders = info.context.loaders
         cursor_key = after_key(field, after)
-        entries = await index_entries(info.context, site_id, filter, field, cursor_key, first + 1)
-        if entries is None:
+        # Keyset: the entries ordered after the cursor's key, never an offset.
+        docs = await index_entries(info.context, site_id, filter, field, cursor_key, first + 1)
+        if docs is None:
             docs = await sessions_from_store(info.context, site_id, filter, field, first, after)
-        else:
-            # Keyset: the entries ordered after the cursor's key, never an offset.
-            docs = heapq.nlargest(first + 1, entries, key=lambda e: keyset_key(field, e))
         for doc in docs:
             # A later lookup of one of these sessions by id needs no query.
             loaders.sessions.prime(doc["_id"], loaders.remember(doc))

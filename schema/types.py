@@ -95,6 +95,11 @@ class Event:
     x: float | None
     y: float | None
     data: JSON | None
+    flags: list[str] = strawberry.field(
+        description="ts_clamped: the recorder's time was an outlier, replaced by a neighbour's "
+        "(timing detectors leave the event out); ts_missing: the recorder sent no time; "
+        "orphaned: a change to a DOM node no snapshot showed."
+    )
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Event:
@@ -108,6 +113,7 @@ class Event:
             x=doc.get("x"),
             y=doc.get("y"),
             data=doc.get("data") or None,
+            flags=[str(f) for f in doc.get("flags") or ()],
         )
 
 

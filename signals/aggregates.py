@@ -15,6 +15,8 @@ from typing import Any
 
 from signals.departments import department_for
 from signals.model import SIGNAL_KINDS, PageView, Signal
+from signals.score import Score
+from signals.shortlist import SessionSummary, struggle_of
 
 VIEWPORT_BREAKPOINTS_PX = (768, 1024)
 """Widths below the first are mobile, below the second tablet, the rest desktop."""
@@ -181,13 +183,32 @@ def _load_width(events: Sequence[Any]) -> float | None:
 
 VIEW_BUCKETS = 16
 """A day's page views and signals are split by session id into this many bundles."""
+HEAD_SESSIONS = 8
+"""A day's highest-scoring sessions whose index rows are copied to ``<site>|heads``."""
+HEAD_BUNDLES = 4
+"""Of those, how many have their page views, signals and score breakdown copied there too."""
 HOUR_MS = 3_600_000
+PAGE_SIGNALS = 100
+"""Newest signals kept per page, day, kind and false-positive mark: the most a page lists."""
 SESSION_FIELDS = (
     "_id", "site_id", "day", "started_at", "ended_at", "event_count", "page_view_count",
     "window_count", "device", "browser", "os", "score", "score_breakdown", "signal_counts",
     "has_response",
 )  # fmt: skip
-"""What the GraphQL `Session` type shows; the session index keeps exactly these."""
+"""What the GraphQL `Session` type shows: the session index keeps these but the score
+breakdown, which the bundles keep."""
+COLUMNS = (
+    "_id", "started_at", "ended_at", "event_count", "page_view_count", "window_count", "device",
+    "browser", "os", "score", "signal_counts", "has_response", "templates", "departments",
+    "struggle",
+)  # fmt: skip
+"""The session index's columns: ``SESSION_FIELDS`` but the site, day and score breakdown (in
+the bundles), plus what the list filters on and the replay shortlist groups by."""
+PAGE_VIEW_FIELDS = (
+    "_id", "session_id", "url", "path", "template", "department", "window_id", "started_at",
+    "ended_at", "event_count", "signal_counts", "frustrated",
+)  # fmt: skip
+"""What the GraphQL `PageView` type shows of a page view; the bundles keep these."""
 
 
 def view_bucket(session_id: str, buckets: int = VIEW_BUCKETS) -> int:
@@ -201,6 +222,109 @@ def session_entry(session: Mapping[str, Any], views: Sequence[Mapping[str, Any]]
     entry["templates"] = sorted({v.get("template", "") for v in views})
     entry["departments"] = sorted({v["department"] for v in views if v.get("department")})
     return entry
+
+
+def score_order(entry: Mapping[str, Any]) -> tuple[bool, float, str]:
+    """The ``(score, _id)`` sort key of ``schema.pagination.keyset_key``: no score lowest."""
+    score = entry.get("score")
+    return (score is not None, 0 if score is None else score, entry["_id"])
+
+
+def index_columns(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Index entries (in their order) as one list per ``COLUMNS`` field; templates and
+    departments as positions in the ``template_names`` and ``department_names`` lists. Columns
+    make a day's index quick to unpack and filter: a few long lists, not a dict per session."""
+    templates = sorted({t for e in entries for t in e.get("templates", ())})
+    departments = sorted({d for e in entries for d in e.get("departments", ())})
+    t_pos = {t: i for i, t in enumerate(templates)}
+    d_pos = {d: i for i, d in enumerate(departments)}
+    columns: dict[str, Any] = {f: [e.get(f) for e in entries] for f in COLUMNS}
+    columns["templates"] = [[t_pos[t] for t in e.get("templates", ())] for e in entries]
+    columns["departments"] = [[d_pos[d] for d in e.get("departments", ())] for e in entries]
+    columns["template_names"] = templates
+    columns["department_names"] = departments
+    return columns
+
+
+def column_entry(columns: Mapping[str, Any], row: int, site_id: str, day: str) -> dict[str, Any]:
+    """Row ``row`` of ``index_columns`` back as an index entry; fields stored as null are left
+    out (the `Session` type reads them with defaults, as it reads a stored session)."""
+    entry: dict[str, Any] = {"site_id": site_id, "day": day}
+    for field in COLUMNS:
+        value = columns[field][row]
+        if value is not None:
+            entry[field] = value
+    entry["templates"] = [columns["template_names"][i] for i in columns["templates"][row]]
+    entry["departments"] = [columns["department_names"][i] for i in columns["departments"][row]]
+    return entry
+
+
+def session_struggle(
+    session: Mapping[str, Any],
+    views: Sequence[Mapping[str, Any]],
+    signals: Sequence[Mapping[str, Any]],
+) -> list[Any] | None:
+    """``[template, element, kinds, text, score]`` of ``signals.shortlist.struggle_of`` for a
+    stored session, its page views and signals; None when nothing stands out. Stored in the
+    session index, so the shortlist groups sessions without reading their children."""
+    found = struggle_of(session_summary(session, views, signals))
+    if found is None:
+        return None
+    (template, element, kinds), text = found
+    return [template, element, list(kinds), text, session_score(session).total]
+
+
+def session_summary(
+    session: Mapping[str, Any],
+    views: Sequence[Mapping[str, Any]],
+    signals: Sequence[Mapping[str, Any]],
+) -> SessionSummary:
+    """A stored session with its page views and signals as the shortlist reads it."""
+    return SessionSummary(
+        session_id=session["_id"],
+        page_views=[
+            PageView(
+                id=v["_id"],
+                session_id=v["session_id"],
+                path=v.get("path", "/"),
+                template=v.get("template", "/"),
+                start_ts=int(v["started_at"]),
+                end_ts=v.get("ended_at"),
+                site=v.get("site_id", ""),
+                window_id=v.get("window_id", ""),
+            )
+            for v in views
+        ],
+        signals=[Signal.from_dict(dict(s)) for s in signals],
+        score=session_score(session),
+    )
+
+
+def session_score(session: Mapping[str, Any]) -> Score:
+    """The stored score breakdown, or the bare total when there is none."""
+    stored = session.get("score_breakdown")
+    if isinstance(stored, dict) and "total" in stored:
+        return Score.from_dict(stored)
+    return Score(total=float(session.get("score") or 0.0), breakdown={}, counts={})
+
+
+def page_signals(signals: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Per template, the day's newest ``PAGE_SIGNALS`` signals of each kind, and as many more
+    of each kind marked false positive, newest first: the newest signals of a page for any
+    choice of kinds, with or without false positives, are among them."""
+    kept: dict[tuple[str, str, bool], list[Mapping[str, Any]]] = {}
+    for doc in sorted(signals, key=lambda d: (d["ts"], d["_id"]), reverse=True):
+        template = doc.get("template")
+        if isinstance(template, str):
+            found = kept.setdefault((template, doc["kind"], bool(doc.get("false_positive"))), [])
+            if len(found) < PAGE_SIGNALS:
+                found.append(doc)
+    by_template: dict[str, list[Mapping[str, Any]]] = {}
+    for (template, _, _), docs in sorted(kept.items()):
+        by_template.setdefault(template, []).extend(docs)
+    for docs in by_template.values():
+        docs.sort(key=lambda d: (d["ts"], d["_id"]), reverse=True)
+    return by_template
 
 
 def element_counts(signals: Sequence[Mapping[str, Any]]) -> dict[str, list[list[Any]]]:

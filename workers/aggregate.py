@@ -17,13 +17,20 @@ from redis.exceptions import RedisError
 
 from api.resources import Resources
 from signals.aggregates import (
+    HEAD_BUNDLES,
+    HEAD_SESSIONS,
+    PAGE_VIEW_FIELDS,
     SESSION_FIELDS,
     VIEW_BUCKETS,
     DayAggregates,
     aggregate_day,
     element_counts,
     hour_counts,
+    index_columns,
+    page_signals,
+    score_order,
     session_entry,
+    session_struggle,
     view_bucket,
 )
 from signals.model import PageView, Signal
@@ -169,6 +176,9 @@ async def recompute_days(resources: Resources, site_id: str, days: list[str]) ->
             [d for d in signal_docs if d.get("day") in both],
             [s for s in sessions if s.get("day") == day],
         )
+    from workers.audit_rollup import rollup_audit  # the privacy audit's per-day sums
+
+    await rollup_audit(store, site_id, days)
 
 
 async def _recompute(
@@ -228,25 +238,25 @@ async def write_dashboard(
 ) -> None:
     """The day's part of the documents in ``dashboard`` (read by ``_id``, see schema.loaders).
 
-    ``site|days``: the days, and per day the page rows, session count and site-wide hourly
-    counts; ``site|page|<template>``: per day the elements, heatmaps and hourly counts of one
-    template; ``site|day``: the session index; ``site|day|views|<n>``: the page views and
-    signals of the day's sessions, bundled by ``view_bucket``. Per-day fields are set one by
-    one, so recomputing two days at once (the worker and an erasure) loses neither.
-    """
-    ids = {s["_id"] for s in sessions}
-    by_session: dict[str, dict[str, list[dict[str, Any]]]] = {
-        sid: {"page_views": [], "signals": []} for sid in ids
-    }
-    for doc in sorted(views, key=lambda v: (v["started_at"], v["_id"])):
-        if doc.get("session_id") in ids:
-            by_session[doc["session_id"]]["page_views"].append(
-                {k: v for k, v in doc.items() if k != "clicks"}
-            )
-    for doc in sorted(signal_docs, key=lambda d: (d["ts"], d["_id"])):
-        if doc.get("session_id") in ids:
-            by_session[doc["session_id"]]["signals"].append(doc)
+    - ``site|days``: the days, and per day the page rows, session count, site-wide hourly
+      counts and templates (pages and series);
+    - ``site|page|<template>``: per day the elements, heatmaps and hourly counts of one
+      template (one page in detail), and apart, per day its newest signals
+      (``signals.aggregates.page_signals``);
+    - ``site|sessions``: per day the number of sessions indexed (the session list's days), and
+      ``pending``: days aggregated before this layout, which the list reads from the stored
+      sessions until they are recomputed;
+    - ``site|<day>``: the session index, ``signals.aggregates.index_columns`` of every session
+      that started that day, highest score first;
+    - ``site|heads``: per day the first ``HEAD_SESSIONS`` rows of that index, the first
+      ``HEAD_BUNDLES`` with their bundle entries, so a page by score over many days reads one
+      document;
+    - ``site|<day>|views|<n>``: per session its page views (``PAGE_VIEW_FIELDS``), signals and
+      score breakdown, bundled by ``view_bucket``.
 
+    Per-day fields are set one by one, so recomputing two days at once (the worker and an
+    erasure) loses neither.
+    """
     dashboard = store.db[DASHBOARD]
     site_doc_id = f"{site_id}|days"
     before = await dashboard.find_one({"_id": site_doc_id}, {f"templates.{day}": 1}) or {}
@@ -256,7 +266,8 @@ async def write_dashboard(
     heatmaps: dict[str, dict[str, Any]] = {}
     for h in result.heatmaps:  # bins are {x, y, clicks} documents by now
         heatmaps.setdefault(h["template"], {})[h["viewport_class"]] = [h["bin_px"], h["bins"]]
-    templates = sorted({r["template"] for r in result.rows} | set(elements))
+    newest = page_signals([d for d in signal_docs if d.get("day") == day])
+    templates = sorted({r["template"] for r in result.rows} | set(elements) | set(newest))
     for template in templates:
         detail = {
             "elements": elements.get(template, []),
@@ -265,14 +276,22 @@ async def write_dashboard(
         }
         await dashboard.update_one(
             {"_id": f"{site_id}|page|{template}"},
-            {"$set": {"site_id": site_id, f"days.{day}": pack([detail])}},
+            {
+                "$set": {
+                    "site_id": site_id,
+                    f"days.{day}": pack([detail]),
+                    f"signals.{day}": pack(newest.get(template, [])),
+                }
+            },
             upsert=True,
         )
     for template in sorted(templates_before - set(templates)):
         await dashboard.update_one(
-            {"_id": f"{site_id}|page|{template}"}, {"$unset": {f"days.{day}": ""}}
+            {"_id": f"{site_id}|page|{template}"},
+            {"$unset": {f"days.{day}": "", f"signals.{day}": ""}},
         )
 
+    await _start_session_layout(dashboard, site_id, site_doc_id)
     per_day = ("pages", "session_counts", "hours", "templates")
     if not sessions and not result.rows:
         await dashboard.delete_many({"site_id": site_id, "day": day})
@@ -280,6 +299,7 @@ async def write_dashboard(
             {"_id": site_doc_id},
             {"$pull": {"days": day}, "$unset": {f"{field}.{day}": "" for field in per_day}},
         )
+        await _set_session_day(dashboard, site_id, day, None)
         return
     rows = [{k: v for k, v in r.items() if k != "top_elements"} for r in result.rows]
     values = (pack(rows), len(sessions), pack(hours.get("", [])), templates)
@@ -294,14 +314,50 @@ async def write_dashboard(
         },
         upsert=True,
     )
-    index = [session_entry(s, by_session[s["_id"]]["page_views"]) for s in sessions]
+    await _write_sessions(dashboard, site_id, day, sessions, views, signal_docs)
+
+
+async def _write_sessions(
+    dashboard: Any,
+    site_id: str,
+    day: str,
+    sessions: list[dict[str, Any]],
+    views: list[dict[str, Any]],
+    signal_docs: list[dict[str, Any]],
+) -> None:
+    """The day's session index, heads and bundles (see ``write_dashboard``)."""
+    ids = {s["_id"] for s in sessions}
+    by_session: dict[str, dict[str, list[dict[str, Any]]]] = {
+        sid: {"page_views": [], "signals": []} for sid in ids
+    }
+    for doc in sorted(views, key=lambda v: (v["started_at"], v["_id"])):
+        if doc.get("session_id") in ids:
+            by_session[doc["session_id"]]["page_views"].append(doc)
+    for doc in sorted(signal_docs, key=lambda d: (d["ts"], d["_id"])):
+        if doc.get("session_id") in ids:
+            by_session[doc["session_id"]]["signals"].append(doc)
+
+    bundles: dict[str, dict[str, Any]] = {}
+    entries = []
+    for s in sorted(sessions, key=score_order, reverse=True):
+        found = by_session[s["_id"]]
+        entry = session_entry(s, found["page_views"])
+        entry["struggle"] = session_struggle(s, found["page_views"], found["signals"])
+        entries.append(entry)
+        bundles[s["_id"]] = {
+            "page_views": [
+                {k: v[k] for k in PAGE_VIEW_FIELDS if k in v} for v in found["page_views"]
+            ],
+            "signals": found["signals"],
+            "score_breakdown": s.get("score_breakdown"),
+        }
     await dashboard.replace_one(
         {"_id": f"{site_id}|{day}"},
-        {"site_id": site_id, "day": day, "sessions": pack(index)},
+        {"site_id": site_id, "day": day, "columns": pack([index_columns(entries)])},
         upsert=True,
     )
     buckets: list[dict[str, Any]] = [{} for _ in range(VIEW_BUCKETS)]
-    for sid, bundle in by_session.items():
+    for sid, bundle in bundles.items():
         buckets[view_bucket(sid)][sid] = bundle
     for n, bucket in enumerate(buckets):
         await dashboard.replace_one(
@@ -309,3 +365,46 @@ async def write_dashboard(
             {"site_id": site_id, "day": day, "sessions": pack([bucket])},
             upsert=True,
         )
+    heads = entries[:HEAD_SESSIONS]
+    head = {
+        "sessions": len(entries),
+        "columns": index_columns(heads),
+        "bundles": {e["_id"]: bundles[e["_id"]] for e in heads[:HEAD_BUNDLES]},
+    }
+    await _set_session_day(dashboard, site_id, day, head if entries else None)
+
+
+async def _start_session_layout(dashboard: Any, site_id: str, site_doc_id: str) -> None:
+    """Create ``site|sessions`` once, listing the days aggregated before it existed as pending:
+    their ``site|<day>`` index has the earlier layout, so the list must not read it."""
+    sessions_id = f"{site_id}|sessions"
+    if await dashboard.find_one({"_id": sessions_id}, {"_id": 1}) is not None:
+        return
+    earlier = await dashboard.find_one({"_id": site_doc_id}, {"days": 1}) or {}
+    await dashboard.update_one(
+        {"_id": sessions_id},
+        {"$setOnInsert": {"site_id": site_id, "pending": sorted(earlier.get("days") or [])}},
+        upsert=True,
+    )
+
+
+async def _set_session_day(
+    dashboard: Any, site_id: str, day: str, head: dict[str, Any] | None
+) -> None:
+    """Note the day's session count and heads (or that it has no sessions), no longer pending."""
+    if head is None:
+        await dashboard.update_one({"_id": f"{site_id}|heads"}, {"$unset": {f"days.{day}": ""}})
+        await dashboard.update_one(
+            {"_id": f"{site_id}|sessions"},
+            {"$unset": {f"days.{day}": ""}, "$pull": {"pending": day}},
+        )
+        return
+    await dashboard.update_one(
+        {"_id": f"{site_id}|heads"},
+        {"$set": {"site_id": site_id, f"days.{day}": pack([head])}},
+        upsert=True,
+    )
+    await dashboard.update_one(
+        {"_id": f"{site_id}|sessions"},
+        {"$set": {f"days.{day}": head["sessions"]}, "$pull": {"pending": day}},
+    )

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
+import workers.aggregate
 from api.resources import Resources
+from storage.chunks import unpack
 from tests.schema.conftest import ApiServer
 from tests.schema.seed import day_ms, new_site, page_view_doc, session_doc, signal_doc
 from tests.schema.test_safety import post
@@ -19,8 +22,9 @@ RANGE = {"from": DAY1, "to": DAY2}
 SESSIONS = """query S($site: String!, $filter: SessionFilter, $order: SessionOrder!,
   $after: String) {
   sessions(siteId: $site, filter: $filter, order: $order, first: 2, after: $after) {
-    edges { cursor node { id score day signalCounts { kind count } hasResponse
-      pageViews { id template signalCounts { kind count } } signals { id kind selector } } }
+    edges { cursor node { id score day signalCounts { kind count } hasResponse scoreBreakdown
+      unusual { value template } pageViews { id template signalCounts { kind count } }
+      signals { id kind selector } } }
     pageInfo { hasNextPage endCursor } } }"""
 PAGES = """query P($site: String!, $r: DateRange!) {
   pages(siteId: $site, range: $r, order: FRUSTRATION_RATE) {
@@ -32,11 +36,18 @@ DETAIL = """query D($site: String!, $r: DateRange!, $one: DateRange!) {
     series { start pageViews sessions signals { kind count } }
     topElements { kind selector text count }
     rage: topElements(kind: "rage_click", first: 1) { selector count }
-    heatmap { binPx clicks bins { x y count } } }
+    heatmap { binPx clicks bins { x y count } cells }
+    signals(first: 3) { id kind ts }
+    all: signals(includeFalsePositives: true, kinds: ["dead_click", "rage_click"]) {
+      id falsePositive } }
   hours: page(siteId: $site, template: "/water/pay", range: $one) {
     series(interval: HOUR) { start pageViews sessions frustratedPageViews } }
   siteHours: siteSeries(siteId: $site, range: $one, interval: HOUR) { start pageViews sessions }
 }"""
+SHORTLIST = """query L($site: String!, $r: DateRange!) {
+  replayShortlist(siteId: $site, range: $r, perGroup: 3) {
+    template element pattern reason size representative { id score scoreBreakdown }
+    sessions { id day } } }"""
 FILTERS: list[dict[str, Any]] = [
     {},
     {"range": {"from": DAY2, "to": DAY2}},
@@ -83,6 +94,8 @@ async def site(resources: Resources) -> str:
             views.append(view)
             if kind and n == 0:
                 signals.append(signal_doc(view, kind, selector=f"button.{name}"))
+            elif name == "e":
+                signals.append(signal_doc(view, "dead_click", false_positive=True))
         sessions.append(s)
     # Session c goes on past midnight: its second page view is stamped with the next day.
     assert views[4]["session_id"].endswith(":c") and views[4]["day"] == DAY2
@@ -115,7 +128,11 @@ async def answers(server: ApiServer, key: str, site: str) -> dict[str, Any]:
     found["pages"] = await post(server.url, key, PAGES, {"site": site, "r": RANGE})
     one = {"from": DAY1, "to": DAY1}
     found["detail"] = await post(server.url, key, DETAIL, {"site": site, "r": RANGE, "one": one})
-    assert not any("errors" in v for v in (found["pages"], found["detail"])), found
+    for r in (RANGE, one):
+        found[f"shortlist {r['to']}"] = await post(
+            server.url, key, SHORTLIST, {"site": site, "r": r}
+        )
+    assert not any("errors" in v for v in found.values() if isinstance(v, dict)), found
     return found
 
 
@@ -142,6 +159,8 @@ async def test_aggregated_days_answer_as_the_stored_documents_without_reading_th
     page = before["detail"]["data"]["page"]
     assert page["rage"] == [{"selector": "button.a", "count": 1}]
     assert page["heatmap"]["clicks"] == 2 * page["metrics"]["pageViews"] == 12
+    assert [s["id"].split(":")[1] for s in page["signals"]] == ["g", "f", "a"]
+    assert [s["falsePositive"] for s in page["all"]] == [False, False, True, False]
     assert set(reads) & COLLECTIONS_NOT_READ == set()
     assert reads["dashboard"] > 0
     newest = [e["node"]["id"] for p in before["sessions 0 NEWEST"] for e in p["edges"]]
@@ -153,6 +172,65 @@ async def test_aggregated_days_answer_as_the_stored_documents_without_reading_th
     [c] = [e["node"] for p in after["sessions 0 NEWEST"] for e in p["edges"]
            if e["node"]["id"].endswith(":c")]  # fmt: skip
     assert [v["template"] for v in c["pageViews"]] == ["/water/pay", "/water/pay"]
+    groups = after[f"shortlist {DAY2}"]["data"]["replayShortlist"]
+    assert [(g["template"], g["element"], g["size"]) for g in groups] == [
+        ("/water/pay", "button.f", 1), ("/", "button.d", 1), ("/water/pay", "button.a", 1),
+        ("/water/pay", "button.g", 1), ("/permits/apply", "button.b", 1),
+    ]  # fmt: skip
+    assert groups[0]["representative"]["scoreBreakdown"] == {"rage_click": 1.0}
+
+
+@pytest.mark.parametrize(("heads", "bundles"), [(1, 0), (1, 1), (2, 1)])
+async def test_a_page_by_score_reads_the_days_heads_then_only_the_days_it_needs(
+    counted_api: ApiServer,
+    resources: Resources,
+    keys: dict[str, str],
+    site: str,
+    monkeypatch: pytest.MonkeyPatch,
+    heads: int,
+    bundles: int,
+) -> None:
+    key = keys["analyst"]
+    await resources.store.db[DASHBOARD].delete_many({"site_id": site})
+    before = await answers(counted_api, key, site)
+    # Heads of one or two sessions per day, the first with or without its children: pages of
+    # two by score then need the rest of a day, or a child read from the day's bundles.
+    monkeypatch.setattr(workers.aggregate, "HEAD_SESSIONS", heads)
+    monkeypatch.setattr(workers.aggregate, "HEAD_BUNDLES", bundles)
+    for day in (DAY1, DAY2):
+        await recompute_day(resources, site, day)
+
+    counted_api.counter.reset()
+    after = await answers(counted_api, key, site)
+    reads = counted_api.counter.reads()
+    monkeypatch.undo()
+    for day in (DAY1, DAY2):
+        await recompute_day(resources, site, day)
+
+    assert after == before
+    assert set(reads) & COLLECTIONS_NOT_READ == set()
+
+
+async def test_days_aggregated_in_the_earlier_layout_are_read_from_the_stored_sessions(
+    counted_api: ApiServer, resources: Resources, keys: dict[str, str], site: str
+) -> None:
+    dashboard = resources.store.db[DASHBOARD]
+    for day in (DAY1, DAY2):
+        await recompute_day(resources, site, day)
+    variables = {"site": site, "order": "HIGHEST_SCORE", "filter": {}}
+    indexed = await post(counted_api.url, keys["analyst"], SESSIONS, variables)
+    await dashboard.update_one({"_id": f"{site}|sessions"}, {"$set": {"pending": [DAY1]}})
+
+    counted_api.counter.reset()
+    pending = await post(counted_api.url, keys["analyst"], SESSIONS, variables)
+    reads = counted_api.counter.reads()
+    await recompute_day(resources, site, DAY1)
+    layout = await dashboard.find_one({"_id": f"{site}|sessions"})
+
+    assert pending == indexed
+    assert reads["sessions"] >= 1
+    assert layout is not None and layout["pending"] == []
+    assert sorted(layout["days"]) == [DAY1, DAY2]
 
 
 async def test_a_page_of_sessions_with_children_reads_a_few_dashboard_documents_only(
@@ -178,7 +256,9 @@ async def test_an_erased_session_leaves_the_dashboard_documents(
 ) -> None:
     store = resources.store
     site_id = await new_site(store)
-    kept, gone = (session_doc(site_id, n, DAY1, signal_counts={"rage_click": 1}) for n in "kg")
+    kept, gone = (
+        session_doc(site_id, n, DAY1, score=2.0, signal_counts={"rage_click": 1}) for n in "kg"
+    )
     views = [
         page_view_doc(s, 0, "/water/pay", signal_counts={"rage_click": 1}) for s in (kept, gone)
     ]
@@ -190,12 +270,23 @@ async def test_an_erased_session_leaves_the_dashboard_documents(
     erased = await post(api_url, keys["privacy_officer"],
                         'mutation E($id: ID!) { eraseSession(id: $id) { sessions } }',
                         {"id": gone["_id"]})  # fmt: skip
-    listed = await post(api_url, keys["analyst"], SESSIONS,
-                        {"site": site_id, "order": "NEWEST", "filter": {}})  # fmt: skip
+    listed = {
+        order: await post(
+            api_url, keys["analyst"], SESSIONS, {"site": site_id, "order": order, "filter": {}}
+        )  # fmt: skip
+        for order in ("NEWEST", "HIGHEST_SCORE")
+    }
+    shortlisted = await post(api_url, keys["analyst"], SHORTLIST, {"site": site_id, "r": RANGE})
     pages = await post(api_url, keys["analyst"], PAGES, {"site": site_id, "r": RANGE})
+    dashboard = await store.db[DASHBOARD].find({"site_id": site_id}).to_list(None)
 
     assert erased["data"]["eraseSession"]["sessions"] == 1
-    assert [e["node"]["id"] for e in listed["data"]["sessions"]["edges"]] == [kept["_id"]]
+    for found in listed.values():
+        assert [e["node"]["id"] for e in found["data"]["sessions"]["edges"]] == [kept["_id"]]
+    [group] = shortlisted["data"]["replayShortlist"]
+    assert [s["id"] for s in group["sessions"]] == [kept["_id"]]
+    # No document of the dashboard (index, heads, bundles) still holds the erased session.
+    assert [d["_id"] for d in dashboard if gone["_id"].encode() in _unpacked(d)] == []
     [pay] = pages["data"]["pages"]
     assert (pay["pageViews"], pay["sessions"], pay["signals"]) == (
         1,
@@ -203,3 +294,10 @@ async def test_an_erased_session_leaves_the_dashboard_documents(
         [{"kind": "rage_click", "count": 1}],
     )
     assert [p["sessions"] for p in pages["data"]["siteSeries"]] == [1, 0]
+
+
+def _unpacked(doc: dict[str, Any]) -> bytes:
+    """A dashboard document's packed values, unpacked and joined, to search for an id."""
+    values = [v for v in doc.values() if isinstance(v, bytes)]
+    values += [v for field in doc.values() if isinstance(field, dict) for v in field.values()]
+    return b"".join(orjson.dumps(unpack(v)) for v in values if isinstance(v, bytes))

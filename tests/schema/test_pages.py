@@ -169,7 +169,7 @@ query Page($site: String!, $template: String!, $range: DateRange!, $interval: In
     series(interval: $interval) { start pageViews sessions frustratedPageViews
                                   signals { kind count } }
     topElements(kind: $kind) { kind selector text count }
-    heatmap(viewportClass: $viewport) { viewportClass binPx clicks bins { x y count } }
+    heatmap(viewportClass: $viewport) { viewportClass binPx clicks bins { x y count } cells }
     signals(includeFalsePositives: $fp) { kind selector falsePositive }
   }
 }
@@ -258,6 +258,7 @@ async def test_heatmap_adds_up_the_days_of_one_viewport_class(
         "binPx": 40,
         "clicks": 4,
         "bins": [{"x": 0, "y": 0, "count": 3}, {"x": 3, "y": 5, "count": 1}],
+        "cells": [0, 0, 3, 3, 5, 1],
     }
     assert mobile["data"]["page"]["heatmap"]["bins"] == [{"x": 1, "y": 1, "count": 4}]
     assert wrong["errors"][0]["extensions"]["field"] == "viewportClass"

@@ -8,14 +8,16 @@ from typing import Any
 import pytest
 
 from api.resources import Resources
+from signals.aggregates import VIEW_BUCKETS
 from tests.schema.conftest import ApiServer
 from tests.schema.seed import new_site, page_view_doc, response_doc, session_doc, signal_doc
 from tests.schema.test_safety import post
+from workers.aggregate import DASHBOARD, recompute_day
 
 DAY = "2024-09-01"
 PAGE = """
-query P($site: String!, $first: Int!) {
-  sessions(siteId: $site, first: $first) {
+query P($site: String!, $first: Int!, $order: SessionOrder! = NEWEST) {
+  sessions(siteId: $site, first: $first, order: $order) {
     edges { node {
       id score signalCounts { kind count }
       pageViews { id template signalCounts { kind count } }
@@ -103,3 +105,35 @@ async def test_the_shortlist_loads_its_sessions_children_in_one_read_each(
     assert group["size"] == 60 and len(group["sessions"]) == 50
     # Page views and signals were loaded once for the grouping and reused by the fields.
     assert reads == {"sessions": 1, "page_views": 1, "signals": 1}
+
+
+@pytest.mark.parametrize("order", ["NEWEST", "HIGHEST_SCORE"])
+async def test_an_aggregated_page_reads_a_bounded_number_of_dashboard_documents(
+    counted_api: ApiServer,
+    resources: Resources,
+    keys: dict[str, str],
+    site: str,
+    order: str,
+) -> None:
+    await recompute_day(resources, site, DAY)
+    try:
+        found = {}
+        for first in (5, 50):
+            await post(counted_api.url, keys["analyst"], "{ version }")
+            counted_api.counter.reset()
+            result = await post(counted_api.url, keys["analyst"], PAGE,
+                                {"site": site, "first": first, "order": order})  # fmt: skip
+            found[first] = (result, dict(counted_api.counter.reads()))
+    finally:
+        await resources.store.db[DASHBOARD].delete_many({"site_id": site})
+
+    for first, (result, reads) in found.items():
+        edges = result["data"]["sessions"]["edges"]
+        assert len(edges) == first
+        assert all(len(e["node"]["pageViews"]) == 2 for e in edges)
+        reads.pop("api_keys", None)
+        reads.pop("sites", None)
+        # The day list, the day's index or heads, and at most every bundle of the day; the
+        # responses are still read by session id (a scan), once for the page.
+        assert reads.pop("dashboard") <= 3 + VIEW_BUCKETS
+        assert reads == {"responses": 1}
