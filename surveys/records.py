@@ -14,10 +14,8 @@ from storage.mongo import Store
 from surveys.caps import DAY_MS, Showing, VisitorHistory
 from surveys.model import DISMISSED, SHOWN, Survey
 from surveys.store import SURVEY_EVENTS
-from workers.session_state import STATE_FIELD, SessionState
+from workers.session_state import RESPONSE_IDS, STATE_FIELD, SessionState
 
-RESPONSE_IDS = "response_ids"
-"""Session document field: ids of the session's survey responses."""
 PENDING = "pending"
 """Response field: {question id: input id} of open texts the worker has not redacted yet (their
 answer is null meanwhile)."""

@@ -25,7 +25,14 @@ from signals.timeline import clamped_events
 from signals.unusual import session_unusualness
 from storage.mongo import Store, set_fields
 from workers.redact import RedactedBatch
-from workers.session_state import SESSION_FLAGS, STATE_FIELD, SessionState, digest, load_state
+from workers.session_state import (
+    RESPONSE_IDS,
+    SESSION_FLAGS,
+    STATE_FIELD,
+    SessionState,
+    digest,
+    load_state,
+)
 from workers.store import day_of
 from workers.timeline import PageViewTimeline
 from workers.unusual import unusual_models_for
@@ -239,6 +246,12 @@ async def _survey_flags(
     )
     if not responses:
         return False, {}
+    # Listed on the session, as the survey endpoint lists later ones, so the API reads the
+    # session's responses by `_id`. `$addToSet`: one arriving meanwhile is never dropped.
+    ids = sorted(str(r["_id"]) for r in responses)
+    await store.sessions.update_one(
+        {"_id": session_id}, {"$addToSet": {RESPONSE_IDS: {"$each": ids}}}
+    )
     negative = any(r.get("negative") for r in responses)
     return negative, {"has_response": True, "negative_response": negative}
 

@@ -108,9 +108,20 @@ async def delete_sessions(
     The session documents go last, so a sweep interrupted half way finds them again.
     """
     pairs = await affected_days(store, session_ids)
+    # A visitor's survey answers outside the sessions stored (answered before any batch was
+    # processed, or the session expired): their redaction audits name only the session.
+    answered: list[str] = []
+    if visitor:
+        docs = await store.responses.find(visitor, {"session_id": 1}).to_list(None)
+        answered = sorted({d["session_id"] for d in docs if d.get("session_id")} - set(session_ids))
+        audits = await store.redaction_audit.find(
+            {"session_id": {"$in": answered}}, {"site_id": 1, "day": 1}
+        ).to_list(None)
+        pairs |= {(d["site_id"], d["day"]) for d in audits if d.get("site_id") and d.get("day")}
     counts: dict[str, int] = {}
     for name in BY_SESSION:
-        query: dict[str, Any] = {"session_id": {"$in": session_ids}}
+        ids = [*session_ids, *answered] if name == "redaction_audit" else session_ids
+        query: dict[str, Any] = {"session_id": {"$in": ids}}
         if visitor and name in BY_VISITOR:
             query = {"$or": [query, visitor]}
         counts[name] = (await store.db[name].delete_many(query)).deleted_count
@@ -212,7 +223,8 @@ async def expire_site(
     # Documents whose session is already gone (or never written) still expire by their day.
     cutoff_day = day_of(cutoff_ms)
     old = {"site_id": site_id, "day": {"$lt": cutoff_day}}
-    for name in ("page_views", "signals"):
+    # Their days are recomputed: the dashboard's rollups (the audit's too) drop what went.
+    for name in ("page_views", "signals", "redaction_audit"):
         docs = await store.db[name].find(old, projection={"day": 1}).to_list(None)
         pairs |= {(site_id, d["day"]) for d in docs if d.get("day")}
     for name in BY_DAY:

@@ -26,6 +26,9 @@ from storage.mongo import Store
 STATE_FIELD = "worker_state"
 # Fields of the session document the per-batch path reads along with the state.
 SESSION_FLAGS = ("has_response", "negative_response")
+RESPONSE_IDS = "response_ids"
+"""Session document field: ids of the session's survey responses, added by the survey endpoint
+and by the detect step (for responses that came before the session was stored)."""
 CHUNK_CACHE_BYTES = 64 * 1024 * 1024
 
 

@@ -27,6 +27,7 @@ from surveys.inputs import (
 )
 from surveys.redaction import page_template, redact_open_text
 from surveys.store import SURVEY_EVENTS
+from workers.dirty import mark_days, mark_of
 from workers.jobs import ARQ_IN_PROGRESS_PREFIX, ARQ_JOB_PREFIX, TRANSIENT_ERRORS, retry_delay_s
 
 logger = logging.getLogger(__name__)
@@ -98,12 +99,17 @@ async def _settle_response(
         if doc is None:
             return 0
         marks = doc.get(records.PENDING) or {}
+        audited = 0
         for question_id, (text, audit) in redacted.items():
             if marks.get(question_id) != item.id:
                 continue
             if await records.settle_text(store, item.doc_id, question_id, item.id, text, _now_ms()):
                 await records.save_redaction_audit(store, item.doc_id, question_id, doc, audit)
                 settled += 1
+                audited += 1
+        if audited:
+            # The day's redaction audit rollup (workers/audit_rollup.py) now misses these.
+            await mark_days(ctx["resources"].queue, [mark_of(doc["site_id"], doc["day"])])
         if item.path is not None and doc.get(records.TEMPLATE_PENDING) == item.id:
             settled += int(
                 await records.settle_template(

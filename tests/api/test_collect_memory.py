@@ -36,3 +36,10 @@ def test_client_address_reduction_is_importable_without_the_engine() -> None:
 
 def test_the_engine_still_loads_when_asked_for_by_name() -> None:
     assert modules_after("from anonymizer import Redactor") == ["presidio_analyzer", "spacy"]
+
+
+def test_the_recompute_that_erasure_and_false_positive_marks_run_in_the_api_loads_none() -> None:
+    # schema.erasure imports workers.aggregate when a mutation runs; it recomputes from the store.
+    assert (
+        modules_after("import schema.erasure; from workers.aggregate import recompute_days") == []
+    )

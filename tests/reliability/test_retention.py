@@ -10,6 +10,7 @@ from typing import Any
 from api.auth import create_site
 from api.resources import Resources
 from tests.reliability.stack import native_batch, raw_record, run_job
+from workers.audit_rollup import day_doc_id, rollup_audit
 from workers.retention import (
     DAY_MS,
     day_of,
@@ -178,16 +179,49 @@ async def test_erasing_a_visitor_deletes_all_their_sessions_and_survey_records(
     first = await session_at(resources, worker, site_id, at_ms, visitor_id=visitor)
     second = await session_at(resources, worker, site_id, at_ms, visitor_id=visitor)
     stranger = await session_at(resources, worker, site_id, at_ms)
-    # A response of this visitor tied to a session that was never recorded.
+    # A response of this visitor tied to a session that was never recorded, and the audit of
+    # its redacted text (it names the session, not the visitor).
+    gone = f"{site_id}:gone-{visitor}"
+    rid = uuid.uuid4().hex
     await resources.store.responses.insert_one(
-        {"_id": uuid.uuid4().hex, "site_id": site_id, "session_id": "gone", "visitor_id": visitor}
+        {"_id": rid, "site_id": site_id, "session_id": gone, "visitor_id": visitor}
     )
+    await resources.store.redaction_audit.insert_one(
+        {"_id": f"response:{rid}:main", "site_id": site_id, "session_id": gone,
+         "day": day_of(at_ms), "source": "survey_response", "by_entity": {"PERSON": 1}}
+    )  # fmt: skip
 
     counts = await erase_visitor(resources.store, resources.queue, visitor, "key-abc123")
 
     assert counts["sessions"] == 2
     assert counts["responses"] == 1
+    assert await resources.store.redaction_audit.count_documents({"session_id": gone}) == 0
     for session_id in (first, second):
         assert set((await documents_of(resources, session_id)).values()) == {0}
     assert (await documents_of(resources, stranger))["sessions"] == 1
     assert await resources.store.responses.count_documents({"visitor_id": visitor}) == 0
+
+
+async def test_the_sweep_drops_the_audit_rollup_of_a_day_that_held_only_audits(
+    resources: Resources, worker: Any
+) -> None:
+    site_id = await new_site(resources, retention_days=30)
+    old_day = day_of(int(time.time() * 1000) - 40 * DAY_MS)
+    await resources.store.redaction_audit.insert_one(
+        {"_id": f"{site_id}:audit-only", "site_id": site_id, "session_id": f"{site_id}:gone",
+         "day": old_day, "by_entity": {"PERSON": 1}, "fields_seen": {"text": 1}}
+    )  # fmt: skip
+    await rollup_audit(resources.store, site_id, [old_day])
+    dashboard = resources.store.db["dashboard"]
+    rolled = await dashboard.find_one({"_id": day_doc_id(site_id, old_day)})
+
+    await sweep_retention({"resources": resources})
+
+    deadline = time.monotonic() + 20
+    left = rolled
+    while left is not None and time.monotonic() < deadline:
+        await asyncio.sleep(0.3)
+        left = await dashboard.find_one({"_id": day_doc_id(site_id, old_day)})
+    assert rolled is not None and rolled["chunks"] == 1
+    assert left is None
+    assert await resources.store.redaction_audit.count_documents({"site_id": site_id}) == 0

@@ -62,3 +62,20 @@ async def test_a_response_is_listed_on_its_session_once(
     assert doc is not None
     assert sorted(doc[records.RESPONSE_IDS]) == ["r1", "r2"]
     assert (doc["has_response"], doc["negative_response"]) == (True, True)
+
+
+async def test_responses_given_before_the_session_was_stored_are_listed_on_it(
+    resources: Resources, keys: dict[str, str], worker: Any
+) -> None:
+    session = uuid.uuid4().hex
+    key = f"demo:{session}"
+    early = [{"_id": f"early-{session}-{n}", "site_id": "demo", "session_id": key,
+              "negative": n == 1, "ts": 1, "answers": {}} for n in range(2)]  # fmt: skip
+    await resources.store.responses.insert_many(early)
+
+    await run_jobs(resources, worker, [native_batch(keys["site"], session, 1)])
+
+    doc = await resources.store.sessions.find_one({"_id": key})
+    assert doc is not None
+    assert sorted(doc[records.RESPONSE_IDS]) == [e["_id"] for e in early]
+    assert (doc["has_response"], doc["negative_response"]) == (True, True)

@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from api.resources import Resources
+from storage.chunks import unpack
 from surveys import records
 from surveys.inputs import INPUT_PREFIX, PENDING_KEY, SurveyInputs
 from surveys.service import Visit, answer_survey
@@ -25,6 +26,7 @@ from surveys.store import SURVEY_EVENTS, find_survey
 from tests.helpers import all_documents, graphql
 from tests.surveys.factory import graphql_input
 from tests.surveys.public import DEPARTMENTS, Site, create_survey, post, wait_inputs_settled
+from workers.audit_rollup import day_doc_id
 from workers.jobs import ARQ_JOB_PREFIX
 from workers.survey_text import redact_survey_input, redrive_survey_inputs
 
@@ -287,3 +289,33 @@ async def test_the_api_hands_text_and_urls_to_the_worker_and_a_re_post_keeps_one
     for raw in (EMAIL, "415-555-0134", "536-22-8714"):
         assert await stored_anywhere(resources, raw) == []
         assert raw.encode() not in await redis_contents(resources)
+
+
+async def test_a_settled_text_brings_its_audit_into_the_days_rollup(
+    client: httpx.AsyncClient,
+    resources: Resources,
+    keys: dict[str, str],
+    site: Site,
+    held: SurveyInputs,
+    ctx: dict[str, Any],
+) -> None:
+    survey_id = await create_survey(client, keys["analyst"], site, graphql_input())
+    doc = await answer(
+        resources, held, survey_id, visit_of(site), {"main": 1, "follow_up": SSN_TEXT}
+    )
+
+    assert await redact_survey_input(ctx, doc["pending"]["follow_up"]) == {
+        "status": "settled",
+        "settled": 1,
+    }
+
+    # The job marked the site-day dirty; the test worker's aggregation cron rolls it up.
+    rollup_id = day_doc_id(site.id, doc["day"])
+    deadline = time.monotonic() + 30
+    rollup = None
+    while rollup is None and time.monotonic() < deadline:
+        rollup = await resources.store.db["dashboard"].find_one({"_id": rollup_id})
+        await asyncio.sleep(0.2)
+    assert rollup is not None, "the day's audit was never rolled up"
+    (summary,) = unpack(rollup["summary"])
+    assert (rollup["chunks"], summary["by_entity"]) == (1, {"US_SSN": 1})

@@ -140,7 +140,9 @@ async def test_the_cron_job_refits_every_site_with_enough_sessions(resources: Re
     await resources.store.page_views.update_many(
         {"site_id": site_id}, {"$set": {"day": date.today().isoformat()}}
     )
-    assert await refit_unusual_models({"resources": resources}) >= 2
+    # Not its count of documents written: the test worker's own hourly run (minute 41) may
+    # have refitted the site just before, leaving this run nothing to change.
+    await refit_unusual_models({"resources": resources})
     assert sorted(await _models(resources, site_id)) == [SITE_WIDE, "/pay"]
 
 
