@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from signals.aggregates import view_bucket
 from storage.chunks import unpack
 from storage.mongo import Store
+from workers.session_state import RESPONSE_IDS
 
 Doc = dict[str, Any]
 DASHBOARD = "dashboard"  # workers.aggregate.DASHBOARD; not imported: that loads the redactor
@@ -161,13 +162,25 @@ class Loaders:
         """Responses of the sessions that may have one (one query for all of them)."""
         sessions = await self.sessions.load_many(session_ids)
         asked = [s for s, doc in zip(session_ids, sessions, strict=True) if _may_have_response(doc)]
-        # Known shortcoming: these are read by `session_id`, a scan of `responses` on FerretDB
-        # v1. Response ids derive from the survey and visitor ids, which the session does not
-        # list; the survey endpoint starting to list them on the session (`response_ids`) is
-        # not enough while the detect step, which finds responses given before the session
-        # was stored, does not add those: with both, read the listed ids by `_id` here.
-        found = await self._by_session("responses", asked, [("ts", 1), ("_id", 1)]) if asked else []
-        by_session = dict(zip(asked, found, strict=True))
+        # A session document lists its responses (the survey endpoint and the detect step add
+        # them): read by `_id`. Index entries do not; those are read by `session_id`, one query
+        # for all, which scans `responses` on FerretDB v1.
+        listed = {
+            s: [str(i) for i in doc[RESPONSE_IDS]]
+            for s, doc in zip(session_ids, sessions, strict=True)
+            if s in asked and doc is not None and isinstance(doc.get(RESPONSE_IDS), list)
+        }
+        scanned = [s for s in asked if s not in listed]
+        by_session: dict[str, list[Doc]] = {}
+        if scanned:
+            found = await self._by_session("responses", scanned, [("ts", 1), ("_id", 1)])
+            by_session.update(zip(scanned, found, strict=True))
+        ids = sorted({i for found_ids in listed.values() for i in found_ids})
+        docs = await asyncio.gather(*(self.store.responses.find_one({"_id": i}) for i in ids))
+        by_id = {d["_id"]: d for d in docs if d is not None}
+        for s, found_ids in listed.items():
+            mine = [by_id[i] for i in found_ids if i in by_id and by_id[i].get("session_id") == s]
+            by_session[s] = sorted(mine, key=lambda d: (d.get("ts", 0), str(d["_id"])))
         return [by_session.get(s, []) for s in session_ids]
 
     async def _sessions_per_day(self, keys: Sequence[tuple[str, str, str]]) -> list[dict[str, int]]:

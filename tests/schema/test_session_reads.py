@@ -163,3 +163,31 @@ async def test_survey_responses_are_looked_up_only_for_sessions_that_may_have_on
     assert quiet_reads == []
     assert some["data"]["session"] == {"surveyResponses": [{"id": response["_id"]}]}
     assert len(recorded_api.recorder.of("responses")) == 1
+
+
+async def test_responses_listed_on_the_session_are_read_by_id_in_time_order(
+    recorded_api: RecordedApi,  # noqa: F811
+    resources: Resources,
+    keys: dict[str, str],
+) -> None:
+    store = resources.store
+    site_id = await new_site(store)
+    session = {**session_doc(site_id, "listed", DAY, has_response=True), "negative_response": False}
+    later = response_doc(session, "sv_2", session["started_at"] + 9000)
+    earlier = response_doc(session, "sv_1", session["started_at"] + 1000)
+    # A listed id whose response retention or erasure removed since.
+    await store.sessions.insert_one(
+        {**session, "response_ids": [later["_id"], earlier["_id"], "gone"]}
+    )
+    await store.responses.insert_many([later, earlier])
+    query = "query S($id: ID!) { session(id: $id) { surveyResponses { id surveyId } } }"
+
+    recorded_api.recorder.reset()
+    result = await post(recorded_api.url, keys["analyst"], query, {"id": session["_id"]})
+
+    assert result["data"]["session"]["surveyResponses"] == [
+        {"id": earlier["_id"], "surveyId": "sv_1"},
+        {"id": later["_id"], "surveyId": "sv_2"},
+    ]
+    reads = recorded_api.recorder.of("responses")
+    assert len(reads) == 3 and all(r.by_id for r in reads)
