@@ -53,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 MAX_RECOMPUTE_FAILURES = 5
 MARKS_PER_RUN = 200
+PENDING_DAYS_PER_RUN = 10
 DASHBOARD = "dashboard"
 """The collection of the dashboard's per-(site, day) documents."""
 
@@ -97,11 +98,22 @@ async def aggregate_dirty(ctx: dict[str, Any]) -> int:
             await _failed(queue, site_id, [mark for mark, _ in marks], err)
             continue
         await settle(queue, marks)
+        await _mark_pending_days(resources.store, queue, site_id)
     if claimed:
         logger.info(
             "aggregated %d site-days in %.0f ms", len(claimed), (time.monotonic() - started) * 1000
         )
     return len(claimed)
+
+
+async def _mark_pending_days(store: Store, queue: Redis, site_id: str) -> None:
+    """Mark dirty the site's days still in the session-index layout of before ``site|sessions``
+    (listed there as ``pending``): until recomputed, the session list reads them from the
+    stored sessions, a scan. A few per run, so an upgrade's backlog drains in the background."""
+    layout = await store.db[DASHBOARD].find_one({"_id": f"{site_id}|sessions"}, {"pending": 1})
+    pending = sorted((layout or {}).get("pending") or [])[:PENDING_DAYS_PER_RUN]
+    if pending:
+        await mark_days(queue, [mark_of(site_id, day) for day in pending])
 
 
 async def _failed(queue: Redis, site_id: str, marks: list[str], err: Exception) -> None:

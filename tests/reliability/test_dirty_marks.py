@@ -12,6 +12,7 @@ import uuid
 import pytest
 from pymongo.errors import PyMongoError
 
+from api.auth import create_site
 from api.resources import Resources, open_resources
 from api.settings import Settings
 from embedded import ValkeyServer
@@ -25,6 +26,7 @@ from workers.dirty import (
     GENERATIONS_KEY,
     claim,
     mark_days,
+    mark_of,
     settle,
 )
 
@@ -119,3 +121,26 @@ async def test_a_mark_renewed_during_a_recompute_stays_and_a_cut_short_run_loses
     assert removed == 1 and after_race == {renewed}
     assert after_cancel == {renewed}
     assert done == 1 and after_run == set()
+
+
+async def test_days_left_in_the_earlier_index_layout_are_recomputed_in_the_background(
+    resources: Resources, worker: object
+) -> None:
+    site_id = f"upgraded-{uuid.uuid4().hex[:6]}"
+    await create_site(resources.store, site_id, "Upgraded", "sk-" + site_id, [])
+    dashboard = resources.store.db["dashboard"]
+    # As an upgrade leaves a site: two days aggregated in the layout before `site|sessions`.
+    await dashboard.insert_one(
+        {"_id": f"{site_id}|sessions", "site_id": site_id, "pending": ["2024-02-01", "2024-02-03"]}
+    )
+
+    await mark_days(resources.queue, [mark_of(site_id, "2024-02-05")])
+
+    pending = ["?"]
+    for _ in range(100):
+        layout = await dashboard.find_one({"_id": f"{site_id}|sessions"})
+        pending = (layout or {}).get("pending", ["?"])
+        if not pending:
+            break
+        await asyncio.sleep(0.3)
+    assert pending == []
