@@ -114,7 +114,7 @@ class PageDetail:
         self, info: Info[Context, Any], kind: str | None = None, first: int = 10
     ) -> list[ElementMetric]:
         check_limit(first, MAX_ELEMENTS, "first")
-        wanted = checked_kinds([kind])[0] if kind else None
+        wanted = checked_kinds([kind], "kind")[0] if kind else None
         rows = await self._details(info, "elements")
         if rows is None:
             rows = await self._elements_from_signals(info, wanted)

@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.errors import InvalidInput
+from ingest.model import KINDS as EVENT_KINDS
 from schema.context import Context, IsAnalyst
 from schema.pagination import (
     Connection,
@@ -218,6 +219,11 @@ class Session:
         self, info: Info[Context, Any], first: int = 500, kinds: list[str] | None = None
     ) -> list[Event]:
         check_limit(first, MAX_EVENTS, "first")
+        if kinds is not None and not set(kinds) <= EVENT_KINDS:
+            # The kind itself is the client's input: not quoted back.
+            raise InvalidInput(
+                "an unknown event kind; docs/ingest.md lists the kinds", field="kinds"
+            )
         store = info.context.store
         refs = await chunk_refs(store, str(self.id))
         if refs is not None:
@@ -275,10 +281,11 @@ class Session:
         ]
 
 
-def checked_kinds(kinds: list[str]) -> list[str]:
-    unknown = sorted(set(kinds) - set(SIGNAL_KINDS))
-    if unknown:
-        raise InvalidInput(f"unknown signal kind: {unknown[0]}", field="kinds")
+def checked_kinds(kinds: list[str], field: str = "kinds") -> list[str]:
+    """Signal kinds as given, or ``InvalidInput`` naming ours (never the client's value)."""
+    if set(kinds) - set(SIGNAL_KINDS):
+        known = ", ".join(SIGNAL_KINDS)
+        raise InvalidInput(f"an unknown signal kind; the kinds are {known}", field=field)
     return kinds
 
 
@@ -310,7 +317,7 @@ async def session_condition(
     days = day_condition(f.range)
     parts: list[dict[str, Any]] = [sites, days]
     if f.signal_kinds:
-        kinds = checked_kinds(f.signal_kinds)
+        kinds = checked_kinds(f.signal_kinds, "signalKinds")
         parts.append({"$or": [{f"signal_counts.{k}": {"$gt": 0}} for k in kinds]})
     if f.min_score is not None:
         parts.append({"score": {"$gte": f.min_score}})
@@ -374,7 +381,7 @@ async def index_entries(
     first, last = f.range.checked() if f.range is not None else ("", "\uffff")
     if field == "started_at" and after is not None and after[0]:
         last = min(last, ms_to_datetime(after[1]).date().isoformat())  # type: ignore[union-attr]
-    kinds = set(checked_kinds(f.signal_kinds)) if f.signal_kinds else None
+    kinds = set(checked_kinds(f.signal_kinds, "signalKinds")) if f.signal_kinds else None
 
     pairs = []
     for site in site_ids:

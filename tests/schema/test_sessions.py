@@ -165,17 +165,30 @@ async def test_page_size_above_the_maximum_is_refused(
     assert str(settings.graphql_max_page_size) in result["errors"][0]["message"]
 
 
-async def test_unknown_signal_kind_in_a_filter_is_refused_by_name(
+async def test_unknown_signal_and_event_kinds_are_refused_by_argument_without_quoting_them(
     client: httpx.AsyncClient, keys: dict[str, str], site: dict[str, Any]
 ) -> None:
     result = await graphql(
         client,
         keys["analyst"],
         LIST,
-        {"site": site["id"], "first": 5, "order": "NEWEST", "filter": {"signalKinds": ["sad"]}},
+        {
+            "site": site["id"], "first": 5, "order": "NEWEST",
+            "filter": {"signalKinds": ["jane.roe@example.com"]},
+        },
+    )  # fmt: skip
+    events = await graphql(
+        client,
+        keys["analyst"],
+        "query($id: ID!) { session(id: $id) { events(kinds: [\"garbage\"]) { kind } } }",
+        {"id": f"{site['id']}:s1"},
     )
 
-    assert result["errors"][0]["message"] == "unknown signal kind: sad"
+    error = result["errors"][0]
+    assert error["extensions"] == {"code": "invalid_input", "field": "signalKinds"}
+    assert error["message"].startswith("an unknown signal kind; the kinds are ")
+    assert "rage_click" in error["message"] and "jane.roe" not in error["message"]
+    assert events["errors"][0]["extensions"] == {"code": "invalid_input", "field": "kinds"}
 
 
 ONE = """
