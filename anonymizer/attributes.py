@@ -36,6 +36,8 @@ IDENT_ATTRS = frozenset({"id", "for", "class"})
 # as the frame's own nodes, where each part gets its own rule.
 DROPPED_ATTRS = {"rr_dataurl": "CANVAS", "srcdoc": "HTML_DOCUMENT"}
 INPUT_TAGS = frozenset({"input", "textarea", "select"})
+# Browsers ignore leading spaces and control characters and the scheme's case.
+SCRIPT_URL_RE = re.compile(r"^[\x00-\x20]*(?:javascript|vbscript)\s*:", re.IGNORECASE)
 # A whole identifier value that is one email address, SSN or phone number.
 WHOLE_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 WHOLE_SSN_RE = re.compile(r"\d{3}([- .])\d{2}\1\d{4}")
@@ -96,9 +98,13 @@ def redact_attr(
         audit.count("SCRIPT", field_kind, "attribute_rule", "drop")
         return
     if not isinstance(value, str) or not value:
-        out[name] = value
+        _not_text(key, name, value, out, texts, audit, field_kind)
         return
-    if key in URL_ATTRS:
+    if key in URL_ATTRS and SCRIPT_URL_RE.match(value):
+        # `javascript:` is script like an `on*` handler: `href="javascript:login('a','pw')"`.
+        out[name] = "javascript:"
+        audit.count("SCRIPT", field_kind, "attribute_rule", "drop")
+    elif key in URL_ATTRS:
         out[name] = texts.urls.redact(value, audit)
     elif key == "srcset":
         out[name] = ", ".join(
@@ -118,6 +124,37 @@ def redact_attr(
         slots.add(out, name, value, "selector")
     else:
         out[name] = value
+
+
+def _not_text(
+    key: str,
+    name: str,
+    value: Any,
+    out: dict[str, Any],
+    texts: TextRedactor,
+    audit: Audit,
+    field_kind: str,
+) -> None:
+    """An attribute value that is no text: an object-form style, a scalar, or dropped."""
+    if key == "style" and isinstance(value, dict):
+        # rrweb records a style attribute's changes as {property: value or [value, priority]}.
+        out[name] = {
+            prop: _style_value(part, texts, audit, field_kind) for prop, part in value.items()
+        }
+    elif isinstance(value, dict | list):
+        # No attribute value has this shape in rrweb's records: nothing to check it by.
+        audit.count("UNKNOWN_VALUE", field_kind, "attribute_rule", "drop")
+    else:
+        out[name] = value
+
+
+def _style_value(part: Any, texts: TextRedactor, audit: Audit, field_kind: str) -> Any:
+    """One property of an object-form style: its value through the CSS rule, its priority kept."""
+    if isinstance(part, str):
+        return redact_css(part, texts, audit, field_kind)
+    if isinstance(part, list) and part and isinstance(part[0], str):
+        return [redact_css(part[0], texts, audit, field_kind), *part[1:2]]
+    return part if part is False or part is None else None
 
 
 def label_text(

@@ -29,6 +29,29 @@ EVENT_KEYS = ("type", "data", "timestamp", "delay")
 SNAPSHOT_KEYS = frozenset({"node", "initialOffset"})
 META_KEYS = frozenset({"href", "width", "height"})
 MUTATION_KEYS = frozenset({"source", "adds", "removes", "texts", "attributes", "isAttachIframe"})
+# The `data` keys rrweb (2.x, `IncrementalSource`) defines per incremental source; a recorder's
+# own extra keys (`data.userName`) are dropped.
+INCREMENTAL_KEYS: dict[int, frozenset[str]] = {
+    source: frozenset({"source", *keys})
+    for source, keys in {
+        1: ("positions",),
+        2: ("type", "id", "x", "y", "pointerType"),
+        3: ("id", "x", "y"),
+        4: ("width", "height"),
+        5: ("text", "isChecked", "id", "userTriggered"),
+        6: ("positions",),
+        7: ("type", "id", "currentTime", "volume", "muted", "loop", "playbackRate"),
+        8: ("id", "styleId", "removes", "adds", "replace", "replaceSync"),
+        9: ("id", "type", "commands", "property", "args", "setter"),
+        10: ("family", "fontSource", "buffer", "descriptors"),
+        11: ("level", "trace", "payload"),
+        12: ("positions",),
+        13: ("id", "styleId", "index", "set", "remove"),
+        14: ("ranges",),
+        15: ("id", "styleIds", "styles"),
+        16: ("define",),
+    }.items()
+}
 # Plugins whose payload we know: the console (error text), network (URLs, error text) and
 # sequential-id (a number) plugins. Other plugins' payloads are dropped: see `plugin`.
 KNOWN_PLUGINS = frozenset(
@@ -181,6 +204,8 @@ class DomRedactor:
 
     def incremental(self, data: dict[str, Any]) -> dict[str, Any]:
         source = data.get("source")
+        if isinstance(source, int) and source in INCREMENTAL_KEYS:
+            data = self.known_keys(data, INCREMENTAL_KEYS[source])
         if source == MUTATION:
             return self.mutation(data)
         if source == INPUT and isinstance(data.get("text"), str):

@@ -67,3 +67,49 @@ def test_class_and_id_that_are_entirely_personal_data_are_replaced(
 def test_ordinary_class_and_id_values_are_kept(redactor: Redactor) -> None:
     attrs = {"class": "btn btn-primary col-md-6 mt-2", "id": "permit-2024-form", "role": "main"}
     assert stored_attributes(redactor, "div", attrs) == attrs
+
+
+def mutated_attributes(redactor: Redactor, attributes: dict[str, Any]) -> dict[str, Any]:
+    """An rrweb attribute mutation (incremental source 0) of node 4, as stored."""
+    mutation = {
+        "type": 3,
+        "data": {"source": 0, "texts": [], "removes": [], "adds": [],
+                 "attributes": [{"id": 4, "attributes": attributes}]},
+    }  # fmt: skip
+    out = redactor.redact_batch([], [mutation]).rrweb_events[0]
+    return out["data"]["attributes"][0]["attributes"]  # type: ignore[no-any-return]
+
+
+def test_object_form_styles_go_through_the_css_rule(redactor: Redactor) -> None:
+    style = {
+        "background-image": "url(/avatar?email=jane.roe%40example.com)",
+        "background": ["url(/x?email=jane.roe@example.com)", "important"],
+        "--who": "maria lopez jane.roe@example.com 4111 1111 1111 1111",
+        "color": "red",
+        "margin": False,
+    }
+
+    mutated = mutated_attributes(redactor, {"style": style})["style"]
+    snapshot = stored_attributes(redactor, "div", {"style": style})["style"]  # type: ignore[dict-item]
+
+    for stored in (mutated, snapshot):
+        text = str(stored)
+        assert "jane.roe" not in text and "4111 1111" not in text
+        assert stored["color"] == "red" and stored["margin"] is False
+        assert stored["background"][1] == "important"
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:login('jane@x.org','hunter2')", " JavaScript:x('hunter2')", "vbscript:y"]
+)
+@pytest.mark.parametrize("name", ["href", "formaction", "src"])
+def test_script_urls_are_emptied_like_event_handlers(
+    redactor: Redactor, url: str, name: str
+) -> None:
+    assert mutated_attributes(redactor, {name: url}) == {name: "javascript:"}
+    assert stored_attributes(redactor, "a", {name: url}) == {name: "javascript:"}
+
+
+def test_attribute_values_of_no_known_shape_are_dropped(redactor: Redactor) -> None:
+    attrs = {"data-user": {"email": "jane.roe@example.com"}, "title": ["maria lopez"], "x": 3}
+    assert mutated_attributes(redactor, attrs) == {"x": 3}

@@ -109,3 +109,46 @@ def test_known_console_plugin_payload_keeps_its_error_text(redactor: Redactor) -
 
     assert out["level"] == "error"
     assert out["payload"] == ['"TypeError: no user <EMAIL_ADDRESS>"']
+
+
+def test_extra_keys_inside_incremental_data_are_dropped_and_rrweb_keys_kept(
+    redactor: Redactor,
+) -> None:
+    click = {"source": 2, "type": 2, "id": 230, "x": 10, "y": 20, "pointerType": 0}
+    extra = {"userName": "maria lopez", "note": f"tyler brooks {EMAIL}", "user": {"e": EMAIL}}
+    events = [
+        {"type": 3, "data": {**click, **extra}, "timestamp": 1700000000000},
+        {"type": 3, "data": {"source": 4, "width": 800, "height": 600, **extra}, "timestamp": 2},
+        {"type": 3, "data": {"source": 11, "level": "log", "trace": [], "payload": ["x"], **extra},
+         "timestamp": 3},
+    ]  # fmt: skip
+
+    outs = stored(redactor, events)
+
+    assert outs[0]["data"] == click
+    assert outs[1]["data"] == {"source": 4, "width": 800, "height": 600}
+    assert set(outs[2]["data"]) == {"source", "level", "trace", "payload"}
+    assert "maria" not in str(outs) and "tyler" not in str(outs) and EMAIL not in str(outs)
+
+
+def test_every_incremental_event_of_the_real_recordings_keeps_all_its_data_keys(
+    redactor: Redactor,
+) -> None:
+    folder = RECORDING.parent
+    events = [
+        e
+        for path in sorted(folder.glob("*.json"))
+        for e in _events_of(json.loads(path.read_text(encoding="utf-8")))
+        if isinstance(e, dict) and e.get("type") == 3 and e["data"].get("source") != 0
+    ]
+
+    outs = stored(redactor, events)
+
+    assert len(events) > 100
+    assert [sorted(o["data"]) for o in outs] == [sorted(e["data"]) for e in events]
+
+
+def _events_of(recording: Any) -> list[Any]:
+    if isinstance(recording, dict):
+        return list(recording.get("events") or [])
+    return list(recording)
