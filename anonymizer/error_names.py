@@ -20,8 +20,12 @@ from anonymizer.name_cues import INTERFACE_WORDS, ORG_WORDS, ROLE_WORDS
 from anonymizer.names import PLACE_WORDS, CensusNameRecognizer, is_product_word, person_result
 
 SCORE = 0.9
-# A title; in lower case only with its dot ("account of ms. Williams").
-TITLE = r"(?:(?:mr|mrs|ms|mx|dr|prof)\.|(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?)"
+# A title; in lower case only with its dot ("account of ms. Williams"); upper case as in
+# "ACCOUNT OF MS. WILLIAMS". Known gap: a lower-case name after a title ("mrs. o'brien").
+TITLE = (
+    r"(?:(?:mr|mrs|ms|mx|dr|prof)\.|(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?"
+    r"|(?:MR|MRS|MS|MISS|MX|DR|PROF)\.)"
+)
 # A capitalized word ("Maria", "O'Brien", "Nowak-Wiśniewska", "McDonald") or a middle initial.
 _WORD = r"\p{Lu}[\p{L}'’-]*\p{L}"
 INITIAL_RE = regex.compile(r"\p{Lu}\.")

@@ -127,6 +127,8 @@ def test_allow_listed_input_values_are_checked_like_survey_text(redactor: Redact
     ("text", "expected"),
     [
         ("Error: account of ms. Williams", "Error: account of <PERSON>"),
+        ("Error: account of MS. WILLIAMS locked", "Error: account of <PERSON> locked"),
+        ("TypeError: MRS. WILLIAMS not found", "TypeError: <PERSON> not found"),
         (
             "TypeError: billing address: tracy smith-jones",
             "TypeError: billing address: <PERSON>",

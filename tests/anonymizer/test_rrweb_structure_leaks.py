@@ -152,3 +152,13 @@ def _events_of(recording: Any) -> list[Any]:
     if isinstance(recording, dict):
         return list(recording.get("events") or [])
     return list(recording)
+
+
+def test_custom_event_tags_and_payloads_lose_lower_case_names(redactor: Redactor) -> None:
+    data = {"tag": f"identify maria lopez {EMAIL}", "payload": {"who": "signed in as tyler brooks"}}
+    custom = {"type": 5, "timestamp": 1, "data": data}
+
+    [out] = stored(redactor, [custom])
+
+    assert out["data"]["tag"] == "identify <PERSON> <EMAIL_ADDRESS>"
+    assert out["data"]["payload"] == {"who": "signed in as <PERSON>"}
