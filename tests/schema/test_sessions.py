@@ -180,7 +180,7 @@ async def test_unknown_signal_and_event_kinds_are_refused_by_argument_without_qu
     events = await graphql(
         client,
         keys["analyst"],
-        "query($id: ID!) { session(id: $id) { events(kinds: [\"garbage\"]) { kind } } }",
+        'query($id: ID!) { session(id: $id) { events(kinds: ["garbage"]) { kind } } }',
         {"id": f"{site['id']}:s1"},
     )
 
