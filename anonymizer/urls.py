@@ -31,8 +31,9 @@ SAFE_CHARS = "<>/:@!$'()*,;-._~"
 PLUS_WORDS_RE = re.compile(r"[A-Za-z0-9]\+[A-Za-z0-9]")
 # Bounded URL finder for free text: no nested quantifiers, so no backtracking blow-up.
 URL_IN_TEXT_RE = re.compile(r"(?:\b[a-zA-Z][a-zA-Z0-9+.\-]{1,15}://|\bwww\.)[^\s<>\"'`]{1,2048}")
-# Words of a slug ("maria-lopez", "section_maria_lopez"); other separators end a slug.
-SLUG_SPLIT_RE = re.compile(r"([-_])")
+# Words of a slug ("maria-lopez", "section_maria_lopez", "maria.lopez", "maria-lopez.html");
+# other separators end a slug.
+SLUG_SPLIT_RE = re.compile(r"([-_.])")
 # Words after a kind's word that keep the key about that kind: "phone_number", "zip_code",
 # "address_line1"; not "phone_type", "social_media", "mobile_menu".
 KIND_SUFFIXES = frozenset(
@@ -268,7 +269,7 @@ class UrlRedactor:
     def _slug_names(self, segment: str, audit: Audit) -> str:
         """A first and last name among a slug's words ("maria-lopez", "section-maria-lopez-
         contact") becomes `<PERSON>`; ordinary slugs ("parks-and-recreation") stay."""
-        if self.names is None or ("-" not in segment and "_" not in segment):
+        if self.names is None or not any(c in segment for c in "-_."):
             return segment
         pieces = SLUG_SPLIT_RE.split(segment)
         words = pieces[::2]
@@ -276,6 +277,8 @@ class UrlRedactor:
         found = 0
         while index < len(words) - 1:
             pair = [words[index].lower(), words[index + 1].lower()]
+            # Known gap: a surname first ("lopez-maria"); trying both orders also took file
+            # names ("main.min.js": Min Main) for people.
             if all(w.isalpha() for w in pair) and self.names.score(pair) >= 0.6:
                 words[index : index + 2] = ["<PERSON>"]
                 del pieces[2 * index + 1 : 2 * index + 3]

@@ -74,6 +74,9 @@ def test_ordinary_query_values_are_kept(redactor: Redactor, url: str) -> None:
         (f"{BASE}/residents/maria-lopez/permits", f"{BASE}/residents/<PERSON>/permits"),
         (f"{BASE}/staff/tyler_brooks?tab=2", f"{BASE}/staff/<PERSON>?tab=2"),
         (f"{BASE}/page#section-maria-lopez-contact", f"{BASE}/page#section-<PERSON>-contact"),
+        (f"{BASE}/people/maria-lopez.html", f"{BASE}/people/<PERSON>.html"),
+        (f"{BASE}/people/maria.lopez", f"{BASE}/people/<PERSON>"),
+        (f"{BASE}/p/tyler.brooks/cases", f"{BASE}/p/<PERSON>/cases"),
     ],
 )
 def test_a_name_in_a_url_slug_becomes_person(redactor: Redactor, url: str, expected: str) -> None:
@@ -89,6 +92,10 @@ def test_a_name_in_a_url_slug_becomes_person(redactor: Redactor, url: str, expec
         f"{BASE}/news/city-council-meets",
         f"{BASE}/parks/lincoln-park",
         f"{BASE}/page#section-trash-pickup",
+        f"{BASE}/assets/main.min.js",
+        f"{BASE}/assets/jquery-3.7.1.min.js",
+        f"{BASE}/docs/report.v2.pdf",
+        f"{BASE}/parks-and-recreation/index.html",
     ],
 )
 def test_ordinary_slugs_are_kept(redactor: Redactor, url: str) -> None:
