@@ -268,6 +268,11 @@ async def write_dashboard(
 
     Per-day fields are set one by one, so recomputing two days at once (the worker and an
     erasure) loses neither.
+
+    Known shortcoming: these are several writes, not one; a reader between them may see a
+    session in the index before its bundle is rewritten (once in CI, a session was listed
+    without its page views). Writing the bundles before the index, or versioning the day's
+    documents and switching the version last, would make each recompute appear at once.
     """
     dashboard = store.db[DASHBOARD]
     site_doc_id = f"{site_id}|days"
