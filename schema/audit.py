@@ -22,10 +22,10 @@ from strawberry.types import Info
 
 from schema.context import Context, IsPrivacyOfficer
 from schema.pagination import and_all
-from schema.session_chunks import chunk_refs, read_by_id
+from schema.session_chunks import chunk_refs
 from schema.types import DateRange, NamedCount, check_limit, json_value, named_counts
 from storage.chunks import unpack
-from storage.mongo import Store
+from storage.mongo import Store, read_by_id
 from workers.audit_rollup import (
     DASHBOARD,
     PROJECTION,

@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from signals.aggregates import view_bucket
 from storage.chunks import unpack
-from storage.mongo import Store
+from storage.mongo import Store, read_by_id
 from workers.session_state import RESPONSE_IDS
 
 Doc = dict[str, Any]
@@ -176,8 +176,7 @@ class Loaders:
             found = await self._by_session("responses", scanned, [("ts", 1), ("_id", 1)])
             by_session.update(zip(scanned, found, strict=True))
         ids = sorted({i for found_ids in listed.values() for i in found_ids})
-        docs = await asyncio.gather(*(self.store.responses.find_one({"_id": i}) for i in ids))
-        by_id = {d["_id"]: d for d in docs if d is not None}
+        by_id = {d["_id"]: d for d in await read_by_id(self.store, "responses", ids)}
         for s, found_ids in listed.items():
             mine = [by_id[i] for i in found_ids if i in by_id and by_id[i].get("session_id") == s]
             by_session[s] = sorted(mine, key=lambda d: (d.get("ts", 0), str(d["_id"])))

@@ -9,11 +9,10 @@ redaction audit read each chunk (or its audit) by ``_id``.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from storage.mongo import Store
+from storage.mongo import Store, read_by_id
 from workers.session_state import STATE_FIELD, ChunkRef, SessionState
 
 # `hashes` and `clamped_hashes` tell which rrweb events had their outlier time clamped.
@@ -31,17 +30,6 @@ async def chunk_refs(store: Store, session_id: str) -> list[ChunkRef] | None:
     if doc is None or not doc.get(STATE_FIELD):
         return None
     return SessionState.unpack(doc[STATE_FIELD]).chunks
-
-
-async def read_by_id(
-    store: Store, collection: str, ids: Sequence[str], projection: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """The documents with these ids, in that order, one gathered ``find_one`` each (``$in``
-    is not pushed down); ids no longer stored (retention, erasure) are left out."""
-    found = await asyncio.gather(
-        *(store.db[collection].find_one({"_id": i}, projection) for i in ids)
-    )
-    return [d for d in found if d is not None]
 
 
 async def read_chunks(

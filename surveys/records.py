@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.asynchronous.collection import AsyncCollection
-
-from storage.mongo import Store
+from storage.mongo import Store, read_by_id
 from surveys.caps import DAY_MS, Showing, VisitorHistory
 from surveys.model import DISMISSED, SHOWN, Survey
 from surveys.store import SURVEY_EVENTS
@@ -152,14 +149,6 @@ async def _session_state(store: Store, session_id: str) -> SessionState | None:
     return SessionState.unpack(doc[STATE_FIELD])
 
 
-async def _by_ids(
-    collection: AsyncCollection[dict[str, Any]], ids: list[str], projection: dict[str, int]
-) -> list[dict[str, Any]]:
-    # One `_id` lookup each: the only filter FerretDB v1 on SQLite answers from an index.
-    found = await asyncio.gather(*(collection.find_one({"_id": i}, projection) for i in ids))
-    return [doc for doc in found if doc is not None]
-
-
 async def nearest_signal(store: Store, session_id: str, ts: int) -> dict[str, Any] | None:
     """The session's last signal at or before `ts`: `{"id", "kind", "ts"}`, for the replay jump.
 
@@ -172,8 +161,8 @@ async def nearest_signal(store: Store, session_id: str, ts: int) -> dict[str, An
             {"session_id": session_id}, {"kind": 1, "ts": 1, "false_positive": 1}
         ).to_list(None)
     else:
-        docs = await _by_ids(
-            store.signals, sorted(state.signals), {"kind": 1, "ts": 1, "false_positive": 1}
+        docs = await read_by_id(
+            store, "signals", sorted(state.signals), {"kind": 1, "ts": 1, "false_positive": 1}
         )
     before = [d for d in docs if d.get("ts", ts + 1) <= ts and not d.get("false_positive")]
     if not before:
@@ -208,7 +197,7 @@ async def latest_template(store: Store, session_id: str, window_id: str) -> str 
     if state is None:
         views = await store.page_views.find({"session_id": session_id}, projection).to_list(None)
     else:
-        views = await _by_ids(store.page_views, sorted(state.page_views), projection)
+        views = await read_by_id(store, "page_views", sorted(state.page_views), projection)
     in_window = [v for v in views if v.get("window_id") == window_id]
     if not in_window:
         return None
