@@ -149,6 +149,21 @@ async def site_per_day(
     return await context.loaders.per_day(f"{site_id}|days", field, first, last)
 
 
+async def site_hours(
+    context: Context, site_id: str, date_range: DateRange
+) -> dict[str, Any] | None:
+    """Day -> the site's hourly rows over the range (``site|hours``, or ``site|days`` for days
+    written by an earlier version); None when the site's days were never aggregated."""
+    first, last = date_range.checked()
+    doc_ids = [f"{site_id}|days", f"{site_id}|hours"]
+    await context.loaders.dashboard.load_many(doc_ids)
+    # Missing: a layout version per site, to skip the earlier place once no such day is left.
+    earlier = await context.loaders.per_day(doc_ids[0], "hours", first, last)
+    if earlier is None:
+        return None
+    return {**earlier, **(await context.loaders.per_day(doc_ids[1], "hours", first, last) or {})}
+
+
 async def page_per_day(
     context: Context, site_id: str, template: str, date_range: DateRange
 ) -> dict[str, Any] | None:
@@ -231,7 +246,7 @@ async def hourly_series(
     await context.require_site(site_id)
     date_range.checked(max_days=MAX_HOURLY_DAYS)
     if template is None:
-        per_day = await site_per_day(context, site_id, date_range, "hours")
+        per_day = await site_hours(context, site_id, date_range)
     else:
         details = await page_per_day(context, site_id, template, date_range)
         per_day = None if details is None else {d: v["hours"] for d, v in details.items()}

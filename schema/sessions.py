@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from api.errors import InvalidInput
 from ingest.model import KINDS as EVENT_KINDS
@@ -165,9 +166,13 @@ class Session:
     has_response: bool
     breakdown: strawberry.Private[dict[str, Any] | None] = None
     breakdown_known: strawberry.Private[bool] = True
+    children: strawberry.Private[dict[str, list[dict[str, Any]]] | None] = None
+    """Page views and signals loaded with the page of sessions, by kind: resolved at once."""
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Session:
+    def from_doc(
+        cls, doc: dict[str, Any], children: dict[str, list[dict[str, Any]]] | None = None
+    ) -> Session:
         score = doc.get("score")
         return cls(
             id=strawberry.ID(doc["_id"]),
@@ -186,28 +191,44 @@ class Session:
             breakdown_known="score_breakdown" in doc,
             signal_counts=signal_counts(doc.get("signal_counts")),
             has_response=bool(doc.get("has_response", False)),
+            children=children,
         )
 
-    @strawberry.field(description="The session's page views, in order.")
-    async def page_views(self, info: Info[Context, Any]) -> list[PageView]:
-        docs = await info.context.loaders.page_views.load(str(self.id))
-        return [PageView.from_doc(d) for d in docs]
+    # The children resolvers are not coroutines: with the page's children loaded up front
+    # (``SessionQueries.sessions``) they answer at once, and graphql-core gathers no awaitable
+    # per session (on a page of 50 those cost more than the values). Otherwise they hand
+    # graphql-core the loader's awaitable.
+    @strawberry.field(
+        description="The session's page views, in order.", graphql_type=list[PageView]
+    )
+    def page_views(self, info: Info[Context, Any]) -> Any:
+        if self.children is not None and "page_views" in self.children:
+            return _page_views(self.children["page_views"])
+        return _later(info.context.loaders.page_views.load(str(self.id)), _page_views)
 
-    @strawberry.field(description="The session's signals in time order, with their thresholds.")
-    async def signals(
+    @strawberry.field(
+        description="The session's signals in time order, with their thresholds.",
+        graphql_type=list[Signal],
+    )
+    def signals(
         self,
         info: Info[Context, Any],
         kinds: list[str] | None = None,
         include_false_positives: bool = True,
-    ) -> list[Signal]:
-        docs = await info.context.loaders.signals.load(str(self.id))
+    ) -> Any:
         wanted = set(checked_kinds(kinds)) if kinds else None
-        return [
-            Signal.from_doc(d)
-            for d in docs
-            if (wanted is None or d["kind"] in wanted)
-            and (include_false_positives or not d.get("false_positive"))
-        ]
+
+        def chosen(docs: list[dict[str, Any]]) -> list[Signal]:
+            return [
+                Signal.from_doc(d)
+                for d in docs
+                if (wanted is None or d["kind"] in wanted)
+                and (include_false_positives or not d.get("false_positive"))
+            ]
+
+        if self.children is not None and "signals" in self.children:
+            return chosen(self.children["signals"])
+        return _later(info.context.loaders.signals.load(str(self.id)), chosen)
 
     @strawberry.field(description="Survey responses given during the session.")
     async def survey_responses(self, info: Info[Context, Any]) -> list[SessionResponse]:
@@ -279,6 +300,31 @@ class Session:
             )
             for d in docs
         ]
+
+
+def _page_views(docs: list[dict[str, Any]]) -> list[PageView]:
+    return [PageView.from_doc(d) for d in docs]
+
+
+async def _later(loading: Awaitable[list[dict[str, Any]]], build: Any) -> Any:
+    return build(await loading)
+
+
+CHILD_FIELDS = {"pageViews": "page_views", "signals": "signals"}
+"""Session fields whose documents a page of sessions loads up front when they are asked for."""
+
+
+def requested(info: Info[Context, Any], names: set[str]) -> set[str]:
+    """Which of ``names`` appear as fields anywhere below the current field (fragments
+    included). Over-counts rather than misses: a name is found wherever it is asked for."""
+    found: set[str] = set()
+    pending: list[Selection] = list(info.selected_fields)
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, SelectedField) and selection.name in names:
+            found.add(selection.name)
+        pending.extend(selection.selections)
+    return found
 
 
 def checked_kinds(kinds: list[str], field: str = "kinds") -> list[str]:
@@ -362,6 +408,7 @@ async def index_entries(
     field: str = "started_at",
     after: tuple[bool, Any, str] | None = None,
     limit: int | None = None,
+    children: bool = False,
 ) -> list[dict[str, Any]] | None:
     """The session index entries in scope that meet the filter and sort (by ``field``) after
     the ``after`` key, the first ``limit`` of them in order (all when None); None when a site
@@ -369,7 +416,7 @@ async def index_entries(
     sessions). By time, days are read newest first until ``limit`` entries were found: a day's
     sessions all start after the sessions of the days before it. By score, the days' heads
     come first, and only days whose heads may not hold all their sessions in the answer are
-    read in full.
+    read in full; with ``children``, the heads' page views and signals are read with them.
     """
     f = f or SessionFilter()
     scope = await context.site_filter(site_id)
@@ -383,6 +430,13 @@ async def index_entries(
         last = min(last, ms_to_datetime(after[1]).date().isoformat())  # type: ignore[union-attr]
     kinds = set(checked_kinds(f.signal_kinds, "signalKinds")) if f.signal_kinds else None
 
+    by_score = field == "score" and limit is not None
+    # Read together: the layouts, and by score the heads the answer most likely comes from
+    # (with their children when those are asked for).
+    parts = ["sessions"]
+    if by_score:
+        parts += ["heads", "head-bundles"] if children else ["heads"]
+    await context.loaders.dashboard.load_many([f"{s}|{part}" for s in site_ids for part in parts])
     pairs = []
     for site in site_ids:
         layout = await context.loaders.session_layout(site)
@@ -390,9 +444,9 @@ async def index_entries(
             return None
         pairs += [(day, site) for day in layout.get("days") or {} if first <= day <= last]
     pairs.sort(reverse=True)
-    select = _Selection(context, f, kinds, field, after)
-    if field == "score" and limit is not None:
-        return await _by_score(context, select, pairs, first, last, limit)
+    select = _Selection(context, f, kinds, field, after, children)
+    if by_score:
+        return await _by_score(context, select, pairs, first, last, limit)  # type: ignore[arg-type]
     step = DAYS_PER_READ if limit is not None else max(len(pairs), 1)
     for i in range(0, len(pairs), step):
         await select.read_days([(site, day) for day, site in pairs[i : i + step]])
@@ -416,16 +470,22 @@ async def _by_score(
         await select.read_days([(site, day) for day, site in pairs])
         return select.entries(limit)
     heads: dict[tuple[str, str], dict[str, Any]] = {}
+    head_bundles: dict[tuple[str, str], Any] = {}
     for site in sorted({site for _, site in pairs}):
         found = await context.loaders.per_day(f"{site}|heads", "days", first, last) or {}
         heads.update(((site, day), value[0]) for day, value in found.items())
+        if select.children:
+            packed = await context.loaders.per_day(f"{site}|head-bundles", "days", first, last)
+            head_bundles.update(((site, day), value[0]) for day, value in (packed or {}).items())
     unread, partial = [], []
     for day, site in pairs:
         head = heads.get((site, day))
         if head is None:
             unread.append((site, day))
             continue
-        select.add(site, day, head["columns"], head["bundles"])
+        # An earlier layout kept the bundle entries in the head.
+        bundles = head.get("bundles", head_bundles.get((site, day)))
+        select.add(site, day, head["columns"], bundles if select.children else None)
         shown = len(head["columns"]["_id"])
         if head["sessions"] > shown:
             # Its other sessions sort below its last head, but may still make the cut.
@@ -457,10 +517,12 @@ class _Selection:
         kinds: set[str] | None,
         field: str,
         after: tuple[bool, Any, str] | None,
+        children: bool = False,
     ) -> None:
         self.context, self.f, self.kinds, self.field, self.after = context, f, kinds, field, after
-        # (site, day, columns, rows, bundles) per day read.
+        # (site, day, columns, rows, head bundles) per day read.
         self.days: list[tuple[str, str, dict[str, Any], list[int], dict[str, Any] | None]] = []
+        self.children = children
         self.found = 0
 
     async def read_days(self, days: list[tuple[str, str]]) -> None:
@@ -578,13 +640,26 @@ class SessionQueries:
         loaders = info.context.loaders
         cursor_key = after_key(field, after)
         # Keyset: the entries ordered after the cursor's key, never an offset.
-        docs = await index_entries(info.context, site_id, filter, field, cursor_key, first + 1)
+        wanted = requested(info, set(CHILD_FIELDS))
+        docs = await index_entries(
+            info.context, site_id, filter, field, cursor_key, first + 1, bool(wanted)
+        )
         if docs is None:
             docs = await sessions_from_store(info.context, site_id, filter, field, first, after)
         for doc in docs:
             # A later lookup of one of these sessions by id needs no query.
             loaders.sessions.prime(doc["_id"], loaders.remember(doc))
-        edges, page_info = page_of(docs, first, field, Session.from_doc)
+        ids = [str(doc["_id"]) for doc in docs[:first]]
+        children: dict[str, dict[str, list[dict[str, Any]]]] = {i: {} for i in ids}
+        for name in sorted(wanted):
+            # One batch for the page (bundles first read with the index need no read at all).
+            kind = CHILD_FIELDS[name]
+            loader = loaders.page_views if kind == "page_views" else loaders.signals
+            for sid, found in zip(ids, await loader.load_many(ids), strict=True):
+                children[sid][kind] = found
+        edges, page_info = page_of(
+            docs, first, field, lambda doc: Session.from_doc(doc, children.get(str(doc["_id"])))
+        )
         return Connection(edges=edges, page_info=page_info)
 
     @strawberry.field(permission_classes=[IsAnalyst], description="One session by id.")

@@ -250,39 +250,45 @@ async def write_dashboard(
 ) -> None:
     """The day's part of the documents in ``dashboard`` (read by ``_id``, see schema.loaders).
 
-    - ``site|days``: the days, and per day the page rows, session count, site-wide hourly
-      counts and templates (pages and series);
-    - ``site|page|<template>``: per day the elements, heatmaps and hourly counts of one
-      template (one page in detail), and apart, per day its newest signals
-      (``signals.aggregates.page_signals``);
+    - ``site|days``: the days, and per day the page rows and session count (pages and series);
+    - ``site|hours``: per day the site-wide hourly counts (hourly series) and the templates
+      seen (for the next recompute), apart so the pages and series read less;
+    - ``site|page|<template>``: per day the elements, heatmaps (bins as flat x, y, count
+      lists) and hourly counts of one template (one page in detail);
+    - ``site|signals|<template>``: per day its newest signals
+      (``signals.aggregates.page_signals``), apart so a page's detail reads less;
     - ``site|sessions``: per day the number of sessions indexed (the session list's days), and
       ``pending``: days aggregated before this layout, which the list reads from the stored
       sessions until they are recomputed;
     - ``site|<day>``: the session index, ``signals.aggregates.index_columns`` of every session
       that started that day, highest score first;
-    - ``site|heads``: per day the first ``HEAD_SESSIONS`` rows of that index, the first
-      ``HEAD_BUNDLES`` with their bundle entries, so a page by score over many days reads one
-      document;
+    - ``site|heads``: per day the first ``HEAD_SESSIONS`` rows of that index, so a page by
+      score over many days reads one document; ``site|head-bundles``: per day the bundle
+      entries of the first ``HEAD_BUNDLES`` of them, read only when their children are asked
+      for;
     - ``site|<day>|views|<n>``: per session its page views (``PAGE_VIEW_FIELDS``), signals and
       score breakdown, bundled by ``view_bucket``.
 
     Per-day fields are set one by one, so recomputing two days at once (the worker and an
-    erasure) loses neither.
+    erasure) loses neither. Days written by an earlier version keep their hours, templates and
+    page signals where that version put them until recomputed; the readers look there too.
 
-    Known shortcoming: these are several writes, not one; a reader between them may see a
-    session in the index before its bundle is rewritten (once in CI, a session was listed
-    without its page views). Writing the bundles before the index, or versioning the day's
-    documents and switching the version last, would make each recompute appear at once.
+    The bundles are written before the index and the index before the heads, so a reader that
+    finds a session listed finds its children (a session was listed without its page views
+    once in CI when the index came first). Known shortcoming: these are still several writes,
+    not one; between them a reader may see the day's new bundles with its previous index (a
+    session leaving the day's list a moment late). Versioning the day's documents and
+    switching the version last would make each recompute appear at once.
     """
     dashboard = store.db[DASHBOARD]
-    site_doc_id = f"{site_id}|days"
-    before = await dashboard.find_one({"_id": site_doc_id}, {f"templates.{day}": 1}) or {}
-    templates_before = set((before.get("templates") or {}).get(day) or [])
+    site_doc_id, hours_doc_id = f"{site_id}|days", f"{site_id}|hours"
+    templates_before = set(await _templates_before(dashboard, site_doc_id, hours_doc_id, day))
     elements = element_counts([d for d in signal_docs if d.get("day") == day])
     hours = hour_counts(day_views)
     heatmaps: dict[str, dict[str, Any]] = {}
     for h in result.heatmaps:  # bins are {x, y, clicks} documents by now
-        heatmaps.setdefault(h["template"], {})[h["viewport_class"]] = [h["bin_px"], h["bins"]]
+        flat = [v for b in h["bins"] for v in (b["x"], b["y"], b["clicks"])]
+        heatmaps.setdefault(h["template"], {})[h["viewport_class"]] = [h["bin_px"], flat]
     newest = page_signals([d for d in signal_docs if d.get("day") == day])
     templates = sorted({r["template"] for r in result.rows} | set(elements) | set(newest))
     for template in templates:
@@ -292,46 +298,79 @@ async def write_dashboard(
             "hours": hours.get(template, []),
         }
         await dashboard.update_one(
+            {"_id": f"{site_id}|signals|{template}"},
+            {"$set": {"site_id": site_id, f"signals.{day}": pack(newest.get(template, []))}},
+            upsert=True,
+        )
+        await dashboard.update_one(
             {"_id": f"{site_id}|page|{template}"},
             {
-                "$set": {
-                    "site_id": site_id,
-                    f"days.{day}": pack([detail]),
-                    f"signals.{day}": pack(newest.get(template, [])),
-                }
+                "$set": {"site_id": site_id, f"days.{day}": pack([detail])},
+                # Where an earlier version kept the day's signals.
+                "$unset": {f"signals.{day}": ""},
             },
             upsert=True,
         )
     for template in sorted(templates_before - set(templates)):
-        await dashboard.update_one(
-            {"_id": f"{site_id}|page|{template}"},
-            {"$unset": {f"days.{day}": "", f"signals.{day}": ""}},
-        )
+        for doc_id, field in ((f"page|{template}", "days"), (f"signals|{template}", "signals")):
+            await dashboard.update_one(
+                {"_id": f"{site_id}|{doc_id}"},
+                {"$unset": {f"{field}.{day}": "", f"signals.{day}": ""}},
+            )
 
     await _start_session_layout(dashboard, site_id, site_doc_id)
-    per_day = ("pages", "session_counts", "hours", "templates")
+    moved = {f"{field}.{day}": "" for field in ("hours", "templates")}
     if not sessions and not result.rows:
         await dashboard.delete_many({"site_id": site_id, "day": day})
         await dashboard.update_one(
             {"_id": site_doc_id},
-            {"$pull": {"days": day}, "$unset": {f"{field}.{day}": "" for field in per_day}},
+            {
+                "$pull": {"days": day},
+                "$unset": {f"pages.{day}": "", f"session_counts.{day}": "", **moved},
+            },
         )
+        await dashboard.update_one({"_id": hours_doc_id}, {"$unset": moved})
         await _set_session_day(dashboard, site_id, day, None)
         return
     rows = [{k: v for k, v in r.items() if k != "top_elements"} for r in result.rows]
-    values = (pack(rows), len(sessions), pack(hours.get("", [])), templates)
+    await _write_sessions(dashboard, site_id, day, sessions, views, signal_docs)
+    await dashboard.update_one(
+        {"_id": hours_doc_id},
+        {
+            "$set": {
+                "site_id": site_id,
+                f"hours.{day}": pack(hours.get("", [])),
+                f"templates.{day}": templates,
+            }
+        },
+        upsert=True,
+    )
     await dashboard.update_one(
         {"_id": site_doc_id},
         {
             "$addToSet": {"days": day},
             "$set": {
                 "site_id": site_id,
-                **{f"{f}.{day}": v for f, v in zip(per_day, values, strict=True)},
+                f"pages.{day}": pack(rows),
+                f"session_counts.{day}": len(sessions),
             },
+            "$unset": moved,  # where an earlier version kept them
         },
         upsert=True,
     )
-    await _write_sessions(dashboard, site_id, day, sessions, views, signal_docs)
+
+
+async def _templates_before(
+    dashboard: Any, site_doc_id: str, hours_doc_id: str, day: str
+) -> list[str]:
+    """The templates the day's documents were last written for (``site|hours``, or
+    ``site|days`` where an earlier version kept them)."""
+    for doc_id in (hours_doc_id, site_doc_id):
+        found = await dashboard.find_one({"_id": doc_id}, {f"templates.{day}": 1}) or {}
+        listed = (found.get("templates") or {}).get(day)
+        if listed is not None:
+            return list(listed)
+    return []
 
 
 async def _write_sessions(
@@ -368,11 +407,6 @@ async def _write_sessions(
             "signals": found["signals"],
             "score_breakdown": s.get("score_breakdown"),
         }
-    await dashboard.replace_one(
-        {"_id": f"{site_id}|{day}"},
-        {"site_id": site_id, "day": day, "columns": pack([index_columns(entries)])},
-        upsert=True,
-    )
     buckets: list[dict[str, Any]] = [{} for _ in range(VIEW_BUCKETS)]
     for sid, bundle in bundles.items():
         buckets[view_bucket(sid)][sid] = bundle
@@ -382,13 +416,15 @@ async def _write_sessions(
             {"site_id": site_id, "day": day, "sessions": pack([bucket])},
             upsert=True,
         )
+    await dashboard.replace_one(
+        {"_id": f"{site_id}|{day}"},
+        {"site_id": site_id, "day": day, "columns": pack([index_columns(entries)])},
+        upsert=True,
+    )
     heads = entries[:HEAD_SESSIONS]
-    head = {
-        "sessions": len(entries),
-        "columns": index_columns(heads),
-        "bundles": {e["_id"]: bundles[e["_id"]] for e in heads[:HEAD_BUNDLES]},
-    }
-    await _set_session_day(dashboard, site_id, day, head if entries else None)
+    head = {"sessions": len(entries), "columns": index_columns(heads)}
+    head_bundles = {e["_id"]: bundles[e["_id"]] for e in heads[:HEAD_BUNDLES]}
+    await _set_session_day(dashboard, site_id, day, head if entries else None, head_bundles)
 
 
 async def _start_session_layout(dashboard: Any, site_id: str, site_doc_id: str) -> None:
@@ -406,16 +442,27 @@ async def _start_session_layout(dashboard: Any, site_id: str, site_doc_id: str) 
 
 
 async def _set_session_day(
-    dashboard: Any, site_id: str, day: str, head: dict[str, Any] | None
+    dashboard: Any,
+    site_id: str,
+    day: str,
+    head: dict[str, Any] | None,
+    head_bundles: dict[str, Any] | None = None,
 ) -> None:
     """Note the day's session count and heads (or that it has no sessions), no longer pending."""
     if head is None:
-        await dashboard.update_one({"_id": f"{site_id}|heads"}, {"$unset": {f"days.{day}": ""}})
+        for doc_id in (f"{site_id}|heads", f"{site_id}|head-bundles"):
+            await dashboard.update_one({"_id": doc_id}, {"$unset": {f"days.{day}": ""}})
         await dashboard.update_one(
             {"_id": f"{site_id}|sessions"},
             {"$unset": {f"days.{day}": ""}, "$pull": {"pending": day}},
         )
         return
+    # The bundles first: a reader that finds a head finds its bundle entry.
+    await dashboard.update_one(
+        {"_id": f"{site_id}|head-bundles"},
+        {"$set": {"site_id": site_id, f"days.{day}": pack([head_bundles or {}])}},
+        upsert=True,
+    )
     await dashboard.update_one(
         {"_id": f"{site_id}|heads"},
         {"$set": {"site_id": site_id, f"days.{day}": pack([head])}},

@@ -8,8 +8,22 @@ import { count } from './format.js';
 const NOMINAL_WIDTH_PX = { desktop: 1280, tablet: 820, mobile: 390, unknown: 1280 };
 const MAX_CANVAS_WIDTH_PX = 720;
 
+/**
+ * The heatmap with `bins` as objects: the console asks for `cells` (x, y and count of each bin
+ * in turn, one value: thousands of bin objects cost the API far more to send).
+ */
+export function withBins(heatmap) {
+  if (heatmap.bins || !heatmap.cells) return heatmap;
+  const bins = [];
+  for (let i = 0; i + 2 < heatmap.cells.length; i += 3) {
+    bins.push({ x: heatmap.cells[i], y: heatmap.cells[i + 1], count: heatmap.cells[i + 2] });
+  }
+  return { ...heatmap, bins };
+}
+
 /** Width and height in page pixels of the box that holds every bin. */
-export function pageBox(heatmap) {
+export function pageBox(given) {
+  const heatmap = withBins(given);
   const binPx = heatmap.binPx || 40;
   const cols = Math.max(0, ...heatmap.bins.map((b) => b.x + 1));
   const rows = Math.max(0, ...heatmap.bins.map((b) => b.y + 1));
@@ -25,7 +39,8 @@ function colour(share) {
 }
 
 /** The figure: canvas (hidden from assistive tech), a summary and the busiest bins as a table. */
-export function heatmapFigure(heatmap) {
+export function heatmapFigure(given) {
+  const heatmap = withBins(given);
   const { width, height, binPx } = pageBox(heatmap);
   const scale = Math.min(1, MAX_CANVAS_WIDTH_PX / width);
   const canvas = h('canvas', {

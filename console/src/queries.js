@@ -44,7 +44,7 @@ query Page($siteId: String!, $template: String!, $range: DateRange!, $interval: 
     }
     series(interval: $interval) { ${POINT} }
     topElements(kind: $kind, first: 10) { kind selector text count }
-    heatmap(viewportClass: $viewport) { viewportClass binPx clicks bins { x y count } }
+    heatmap(viewportClass: $viewport) { viewportClass binPx clicks cells }
     signals(first: 20) { id kind sessionId ts selector text }
   }
 }`;

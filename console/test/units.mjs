@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { clock, percent } from '../src/format.js';
+import { pageBox, withBins } from '../src/heatmap.js';
 import { isMasked, showMaskedValues } from '../src/masking.js';
 import { totals } from '../src/views/overview.js';
 import { markersOf, windowEvents } from '../src/views/replay.js';
@@ -176,4 +177,16 @@ test('formats: percentages with one decimal, clock times', () => {
   assert.equal(percent(0.125), '12.5\u00a0%');
   assert.equal(clock(65_400), '1:05');
   assert.equal(clock(3_725_000), '1:02:05');
+});
+
+test('heatmap cells (x, y, count in turn) become bins; the box holds the furthest bin', () => {
+  const heatmap = { viewportClass: 'desktop', binPx: 40, clicks: 6, cells: [0, 1, 2, 40, 3, 4] };
+  assert.deepEqual(withBins(heatmap).bins, [
+    { x: 0, y: 1, count: 2 },
+    { x: 40, y: 3, count: 4 },
+  ]);
+  // Column 40 ends at 41 * 40 px, wider than the nominal 1,280 px of a desktop.
+  assert.deepEqual(pageBox(heatmap), { width: 1640, height: 1230, binPx: 40 });
+  const given = { ...heatmap, bins: [{ x: 1, y: 1, count: 1 }] };
+  assert.equal(withBins(given), given);
 });

@@ -8,10 +8,17 @@ from typing import Any
 import httpx
 import pytest
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.validation_cache import _get_validate_cache
 
 from api.resources import Resources
 from api.settings import Settings
-from schema.app import MAX_ALIASES, MAX_TOKENS, build_schema
+from schema.app import (
+    CACHED_DOCUMENTS,
+    MAX_ALIASES,
+    MAX_TOKENS,
+    StuckpointGraphQL,
+    build_schema,
+)
 from schema.limits import MAX_COST
 from tests.helpers import graphql
 from tests.schema.conftest import PRODUCTION_MAX_DEPTH, ApiServer
@@ -39,11 +46,15 @@ async def test_queries_deeper_than_the_configured_depth_are_refused(
 
     allowed = await post(production_api.url, keys["analyst"], depth)
     refused = await post(production_api.url, keys["analyst"], deeper)
+    # The same text again comes from the parser and validation caches: still refused.
+    again = await post(production_api.url, keys["analyst"], deeper)
 
     assert "errors" not in allowed
-    assert refused["errors"][0]["message"] == (
-        f"'anonymous' exceeds maximum operation depth of {PRODUCTION_MAX_DEPTH}"
-    )
+    for answer in (refused, again):
+        assert answer["data"] is None
+        assert answer["errors"][0]["message"] == (
+            f"'anonymous' exceeds maximum operation depth of {PRODUCTION_MAX_DEPTH}"
+        )
 
 
 async def test_too_many_aliases_are_refused(
@@ -53,12 +64,13 @@ async def test_too_many_aliases_are_refused(
     many = "{ " + " ".join(f"v{i}: version" for i in range(MAX_ALIASES + 1)) + " }"
 
     assert "errors" not in await graphql(client, keys["analyst"], fine)
-    refused = await graphql(client, keys["analyst"], many)
+    for _ in range(2):  # the second time from the caches
+        refused = await graphql(client, keys["analyst"], many)
 
-    assert (
-        refused["errors"][0]["message"]
-        == f"{MAX_ALIASES + 1} aliases found. Allowed: {MAX_ALIASES}"
-    )
+        assert (
+            refused["errors"][0]["message"]
+            == f"{MAX_ALIASES + 1} aliases found. Allowed: {MAX_ALIASES}"
+        )
 
 
 async def test_documents_with_too_many_tokens_are_refused(
@@ -66,11 +78,12 @@ async def test_documents_with_too_many_tokens_are_refused(
 ) -> None:
     huge = "{ " + "version " * MAX_TOKENS + "}"
 
-    refused = await graphql(client, keys["analyst"], huge)
+    for _ in range(2):  # a refused parse is not cached: refused again
+        refused = await graphql(client, keys["analyst"], huge)
 
-    assert refused["errors"][0]["message"].startswith(
-        f"Syntax Error: Document contains more than {MAX_TOKENS} tokens."
-    )
+        assert refused["errors"][0]["message"].startswith(
+            f"Syntax Error: Document contains more than {MAX_TOKENS} tokens."
+        )
 
 
 COSTLY = """
@@ -183,3 +196,34 @@ def test_extensions_are_classes_or_factories_so_each_operation_gets_its_own(
     first, second = schema.get_extensions(), schema.get_extensions()
     assert len(first) == len(second) >= 5
     assert all(a is not b for a, b in zip(first, second, strict=True))
+
+
+async def test_a_query_text_is_parsed_and_validated_once_then_reused(settings: Settings) -> None:
+    schema = build_schema(settings)
+    # Strawberry's shared cache behind ValidationCache (module level, keyed by its size).
+    validations = _get_validate_cache(CACHED_DOCUMENTS)
+    query = "{ version nosuchfield }"
+    before = validations.cache_info()
+
+    answers = [await schema.execute(query) for _ in range(3)]
+
+    after = validations.cache_info()
+    assert after.misses - before.misses == 1
+    assert after.hits - before.hits == 2
+    for answer in answers:
+        assert answer.data is None
+        assert answer.errors is not None
+        assert answer.errors[0].message == "Cannot query field 'nosuchfield' on type 'Query'."
+
+
+def test_responses_are_encoded_by_orjson_with_the_standard_library_for_what_it_refuses(
+    settings: Settings,
+) -> None:
+    view = StuckpointGraphQL(build_schema(settings), settings, None, None)  # type: ignore[arg-type]
+
+    # Text: over a WebSocket, bytes would go out as binary frames.
+    assert view.encode_json({"data": {"n": 1, "s": "é", "x": None}}) == (
+        '{"data":{"n":1,"s":"é","x":null}}'
+    )
+    # Past 64 bits orjson refuses the integer; the standard library writes it.
+    assert view.encode_json({"data": {"n": 2**70}}) == '{"data":{"n":1180591620717411303424}}'

@@ -23,7 +23,10 @@ async def send(ws: ClientConnection, message: dict[str, Any]) -> None:
 
 
 async def receive(ws: ClientConnection, timeout_s: float = 10) -> dict[str, Any]:
-    return orjson.loads(await asyncio.wait_for(ws.recv(), timeout_s))  # type: ignore[no-any-return]
+    frame = await asyncio.wait_for(ws.recv(), timeout_s)
+    # graphql-transport-ws messages are text frames; browser clients drop binary ones.
+    assert isinstance(frame, str), "a binary frame"
+    return orjson.loads(frame)  # type: ignore[no-any-return]
 
 
 async def close_code_after_init(http_url: str, key: str | None) -> int | None:
