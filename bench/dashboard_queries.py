@@ -256,7 +256,7 @@ def queries(today: date, sample_session: str) -> dict[str, tuple[str, dict[str, 
                template: "/water/pay", range: $r) { metrics { pageViews frustrationRate }
                series { start pageViews } topElements { selector count }
                heatmap { clicks binPx cells } } }""", {**site, "r": month}),
-        "page detail (30 days, heatmap bins as objects)": (
+        "page detail (30 days, deprecated bins objects)": (
             """query($site: String!, $r: DateRange!) { page(siteId: $site,
                template: "/water/pay", range: $r) { metrics { pageViews frustrationRate }
                series { start pageViews } topElements { selector count }

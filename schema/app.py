@@ -45,6 +45,7 @@ from schema.audit import AuditQueries
 from schema.context import Context, IsAnalyst
 from schema.detectors import DetectorMutations, DetectorQueries
 from schema.erasure import ErasureMutations
+from schema.execution import LeafShortcutExecutionContext
 from schema.limits import CostLimiter, ErrorPolicy, StuckpointSchema, check_request_body
 from schema.pages import HEATMAP_CELLS, HeatmapCells, PageQueries
 from schema.sessions import SessionQueries
@@ -156,6 +157,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions_for(settings),
         config=StrawberryConfig(scalar_map={HeatmapCells: HEATMAP_CELLS}),
+        execution_context_class=LeafShortcutExecutionContext,
     )
 
 

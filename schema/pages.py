@@ -71,7 +71,11 @@ class Heatmap:
     clicks: int
     counted: strawberry.Private[list[tuple[int, int, int]]]
 
-    @strawberry.field(description="The bins with clicks, ordered by x, then y.")
+    @strawberry.field(
+        description="The bins with clicks, ordered by x, then y.",
+        deprecation_reason="Use cells: one value for all bins. As objects a busy page's "
+        "thousands of bins take the API longer to send than the rest of a page's detail.",
+    )
     def bins(self) -> list[HeatmapBin]:
         return [HeatmapBin(x=x, y=y, count=n) for x, y, n in self.counted]
 

@@ -102,8 +102,8 @@ async def test_batches_of_a_stored_session_are_read_and_written_by_id_only(
     # The detector settings of the site (a handful of documents) are the one query by site;
     # survey responses are looked up once, when the session is first stored. The site's
     # unusualness models are looked for at most once a minute per process (none when an earlier
-    # test of this process already did).
-    assert first.pop(("find", "unusual_models"), 0) <= 1
+    # test of this process already did; the minute may run out during either part).
+    assert first.pop(("find", "unusual_models"), 0) + later.pop(("find", "unusual_models"), 0) <= 1
     assert first == {("find", "detector_settings"): 1, ("find", "responses"): 1}
     assert later == {("find", "detector_settings"): jobs}
     # Reads do not grow with the session: its earlier chunks come from the process's cache, and
