@@ -15,19 +15,57 @@ from graphql import GraphQLEnumType, GraphQLNonNull, GraphQLObjectType, GraphQLS
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+_MISS = object()
+
 
 class LeafShortcutExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, reading plain leaf fields directly.
 
     A field Strawberry resolves by attribute (no resolver, arguments, permission or extension:
     Strawberry marks its resolver ``_is_default``) of a scalar or enum type is read and
-    coerced here, as ``complete_leaf_value`` would. Anything else, and any value that would be
-    an error (null for a non-null type, a value the scalar refuses, an exception), goes
-    through graphql-core's own ``execute_field``, which resolves it again and reports it.
+    coerced here, as ``complete_leaf_value`` would. An object whose selected fields are all
+    such leaves (a page view's template, a signal's kind and time) is answered as one dict.
+    Anything else, and any value that would be an error (null for a non-null type, a value the
+    scalar refuses, an exception), goes through graphql-core's own ``execute_field``, which
+    resolves it again and reports it.
 
-    Relies on ``execute_field``'s signature and on ``field_details_list[0].node`` (graphql-core
-    3.3); ``tests/schema/test_execution.py`` compares answers with and without the shortcut.
+    Relies on the signatures of ``execute_fields`` and ``execute_field`` and on
+    ``field_details_list[0].node`` (graphql-core 3.3); ``tests/schema/test_execution.py``
+    compares answers with and without the shortcut.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per selection (graphql-core keeps one object per selection for the whole operation):
+        # whether all its fields are plain leaves.
+        self._leaves_only: dict[int, bool] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Any,
+        grouped_field_set: Any,
+        *rest: Any,
+    ) -> Any:
+        key = id(grouped_field_set)
+        leaves_only = self._leaves_only.get(key)
+        if leaves_only is None:
+            leaves_only = all(
+                _plain_leaf(parent_type, details) is not None
+                for details in grouped_field_set.values()
+            )
+            self._leaves_only[key] = leaves_only
+        if leaves_only:
+            results = {}
+            for response_name, details in grouped_field_set.items():
+                value = _leaf_value(parent_type, source_value, details)
+                if value is _MISS:
+                    break
+                results[response_name] = value
+            else:
+                return results
+        return super().execute_fields(parent_type, source_value, path, grouped_field_set, *rest)
 
     def execute_field(
         self,
@@ -36,20 +74,36 @@ class LeafShortcutExecutionContext(StrawberryGraphQLCoreExecutionContext):
         field_details_list: Any,
         *rest: Any,
     ) -> Any:
-        field_def = parent_type.fields.get(field_details_list[0].node.name.value)
-        if field_def is not None and getattr(field_def.resolve, "_is_default", False):
-            kind = field_def.type
-            required = isinstance(kind, GraphQLNonNull)
-            if required:
-                kind = kind.of_type
-            if isinstance(kind, GraphQLScalarType | GraphQLEnumType):
-                try:
-                    value = field_def.resolve(source, None)  # type: ignore[misc]
-                    if value is None and not required:
-                        return None
-                    coerced = None if value is None else kind.coerce_output_value(value)
-                except Exception:  # noqa: BLE001 - graphql-core's path reports it
-                    coerced = None
-                if coerced is not None and coerced is not Undefined:
-                    return coerced
+        value = _leaf_value(parent_type, source, field_details_list)
+        if value is not _MISS:
+            return value
         return super().execute_field(parent_type, source, field_details_list, *rest)
+
+
+def _plain_leaf(parent_type: GraphQLObjectType, field_details_list: Any) -> Any:
+    """The field's definition if it is a plain leaf (read by attribute, scalar or enum)."""
+    field_def = parent_type.fields.get(field_details_list[0].node.name.value)
+    if field_def is None or not getattr(field_def.resolve, "_is_default", False):
+        return None
+    kind = field_def.type
+    kind = kind.of_type if isinstance(kind, GraphQLNonNull) else kind
+    return field_def if isinstance(kind, GraphQLScalarType | GraphQLEnumType) else None
+
+
+def _leaf_value(parent_type: GraphQLObjectType, source: Any, field_details_list: Any) -> Any:
+    """A plain leaf's coerced value, or ``_MISS`` for anything graphql-core must handle."""
+    field_def = _plain_leaf(parent_type, field_details_list)
+    if field_def is None:
+        return _MISS
+    kind = field_def.type
+    required = isinstance(kind, GraphQLNonNull)
+    if required:
+        kind = kind.of_type
+    try:
+        value = field_def.resolve(source, None)  # type: ignore[misc]
+        if value is None:
+            return _MISS if required else None
+        coerced = kind.coerce_output_value(value)  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - graphql-core's path reports it
+        return _MISS
+    return _MISS if coerced is None or coerced is Undefined else coerced

@@ -209,6 +209,8 @@ PAGE_VIEW_FIELDS = (
     "ended_at", "event_count", "signal_counts", "frustrated",
 )  # fmt: skip
 """What the GraphQL `PageView` type shows of a page view; the bundles keep these."""
+SIGNAL_FIELDS_LEFT_OUT = ("site_id", "day", "department")
+"""Fields of a stored signal the bundles leave out: the GraphQL `Signal` type shows none."""
 
 
 def view_bucket(session_id: str, buckets: int = VIEW_BUCKETS) -> int:

@@ -21,6 +21,7 @@ from signals.aggregates import (
     HEAD_SESSIONS,
     PAGE_VIEW_FIELDS,
     SESSION_FIELDS,
+    SIGNAL_FIELDS_LEFT_OUT,
     VIEW_BUCKETS,
     DayAggregates,
     aggregate_day,
@@ -404,7 +405,10 @@ async def _write_sessions(
             "page_views": [
                 {k: v[k] for k in PAGE_VIEW_FIELDS if k in v} for v in found["page_views"]
             ],
-            "signals": found["signals"],
+            "signals": [
+                {k: v for k, v in d.items() if k not in SIGNAL_FIELDS_LEFT_OUT}
+                for d in found["signals"]
+            ],
             "score_breakdown": s.get("score_breakdown"),
         }
     buckets: list[dict[str, Any]] = [{} for _ in range(VIEW_BUCKETS)]
