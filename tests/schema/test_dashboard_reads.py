@@ -11,7 +11,7 @@ import pytest
 
 import workers.aggregate
 from api.resources import Resources
-from storage.chunks import unpack
+from storage.chunks import pack, unpack
 from tests.schema.conftest import ApiServer
 from tests.schema.seed import day_ms, new_site, page_view_doc, session_doc, signal_doc
 from tests.schema.test_safety import post
@@ -301,3 +301,71 @@ def _unpacked(doc: dict[str, Any]) -> bytes:
     values = [v for v in doc.values() if isinstance(v, bytes)]
     values += [v for field in doc.values() if isinstance(field, dict) for v in field.values()]
     return b"".join(orjson.dumps(unpack(v)) for v in values if isinstance(v, bytes))
+
+
+async def to_earlier_layout(resources: Resources, site: str) -> None:
+    """Move the dashboard documents back to where the version before `<site>|hours`,
+    `<site>|signals|<template>` and `<site>|head-bundles` kept their parts: hours and templates
+    in `<site>|days`, a page's signals in its own document, the heads' bundles in the heads,
+    heatmap bins as {x, y, clicks} documents."""
+    dashboard = resources.store.db[DASHBOARD]
+    docs = {d["_id"]: d for d in await dashboard.find({"site_id": site}).to_list(None)}
+    hours = docs.pop(f"{site}|hours")
+    moved = {f"{f}.{day}": v for f in ("hours", "templates") for day, v in hours[f].items()}
+    await dashboard.update_one({"_id": f"{site}|days"}, {"$set": moved})
+    bundles = docs.pop(f"{site}|head-bundles")["days"]
+    heads = {
+        f"days.{day}": pack([{**unpack(blob)[0], "bundles": unpack(bundles[day])[0]}])
+        for day, blob in docs[f"{site}|heads"]["days"].items()
+    }
+    await dashboard.update_one({"_id": f"{site}|heads"}, {"$set": heads})
+    for doc_id, doc in docs.items():
+        if doc_id.startswith(f"{site}|signals|"):
+            template = doc_id.split("|", 2)[2]
+            signals = {f"signals.{day}": v for day, v in doc["signals"].items()}
+            await dashboard.update_one({"_id": f"{site}|page|{template}"}, {"$set": signals})
+        if doc_id.startswith(f"{site}|page|"):
+            details = {}
+            for day, blob in doc["days"].items():
+                detail = unpack(blob)[0]
+                for viewport, (bin_px, flat) in detail["heatmaps"].items():
+                    cells = [flat[i : i + 3] for i in range(0, len(flat), 3)]
+                    as_docs = [{"x": x, "y": y, "clicks": n} for x, y, n in cells]
+                    detail["heatmaps"][viewport] = [bin_px, as_docs]
+                details[f"days.{day}"] = pack([detail])
+            await dashboard.update_one({"_id": doc_id}, {"$set": details})
+    await dashboard.delete_many(
+        {"_id": {"$in": [f"{site}|hours", f"{site}|head-bundles"]
+                 + [i for i in docs if i.startswith(f"{site}|signals|")]}}
+    )  # fmt: skip
+
+
+async def test_days_written_by_the_earlier_layout_answer_the_same(
+    counted_api: ApiServer, resources: Resources, keys: dict[str, str], site: str
+) -> None:
+    key = keys["analyst"]
+    for day in (DAY1, DAY2):
+        await recompute_day(resources, site, day)
+    now = await answers(counted_api, key, site)
+    await to_earlier_layout(resources, site)
+    ids = {
+        d["_id"] for d in await resources.store.db[DASHBOARD].find({"site_id": site}).to_list(None)
+    }
+
+    earlier = await answers(counted_api, key, site)
+
+    assert f"{site}|hours" not in ids and f"{site}|head-bundles" not in ids
+    assert earlier == now
+    page = earlier["detail"]["data"]["page"]
+    assert page["heatmap"]["clicks"] == 12 and len(page["heatmap"]["cells"]) == 3 * len(
+        page["heatmap"]["bins"]
+    )
+    assert [s["id"].split(":")[1] for s in page["signals"]] == ["g", "f", "a"]
+    hours = earlier["detail"]["data"]["siteHours"]
+    assert sum(h["pageViews"] for h in hours) > 0
+    # A recompute writes the day in the present layout again, and cleans the earlier places.
+    for day in (DAY1, DAY2):
+        await recompute_day(resources, site, day)
+    site_days = await resources.store.db[DASHBOARD].find_one({"_id": f"{site}|days"})
+    assert "hours" not in site_days or not site_days["hours"]
+    assert await answers(counted_api, key, site) == now
