@@ -335,6 +335,11 @@ class AdminMutations:
         site_ids: list[str] | None = None,
     ) -> CreatedApiKey:
         who = await _unscoped_admin(info.context)
+        if role is KeyRole.INGEST:
+            # A key of this role could do nothing: /collect takes the site's own key.
+            raise InvalidInput(
+                "ingest keys are site keys: createSite returns one (siteKey)", field="role"
+            )
         store = info.context.store
         sites = sorted(set(site_ids or []))
         if sites:

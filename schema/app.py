@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import strawberry
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, validate
 from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
 from starlette.requests import Request
@@ -46,7 +46,14 @@ from schema.context import Context, IsAnalyst
 from schema.detectors import DetectorMutations, DetectorQueries
 from schema.erasure import ErasureMutations
 from schema.execution import LeafShortcutExecutionContext
-from schema.limits import CostLimiter, ErrorPolicy, StuckpointSchema, check_request_body
+from schema.limits import (
+    CostLimiter,
+    ErrorPolicy,
+    OneOperation,
+    StuckpointSchema,
+    check_request_body,
+    public_message,
+)
 from schema.pages import HEATMAP_CELLS, HeatmapCells, PageQueries
 from schema.sessions import SessionQueries
 from schema.shortlist import ShortlistQueries
@@ -116,6 +123,28 @@ class _ParserCache(ParserCache):
         yield
 
 
+class _ValidationCache(ValidationCache):
+    """Strawberry's ``ValidationCache``, but a rule that raises (the depth limiter meets a
+    fragment the document does not define) does not end the request with the exception's
+    text: graphql-core's own rules name the problem, or the query is refused as invalid."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        schema = context.schema._schema
+        try:
+            context.pre_execution_errors = self.cached_validate_document(
+                schema, context.graphql_document, context.validation_rules
+            )
+        except Exception:  # noqa: BLE001 - a limit rule's own failure, not a server error
+            document = context.graphql_document
+            errors = validate(schema, document) if document else []
+            refused = GraphQLError(
+                "the query could not be validated", extensions={"code": "invalid_query"}
+            )
+            context.pre_execution_errors = errors or [refused]
+        yield
+
+
 @functools.cache
 def _limit_rules(max_depth: int, max_aliases: int) -> tuple[Any, ...]:
     """The depth and alias limits' validation rule classes, made once per setting.
@@ -140,8 +169,9 @@ def extensions_for(settings: Settings | None) -> list[Any]:
     extensions: list[type[SchemaExtension] | Any] = [
         lambda: _ParserCache(maxsize=CACHED_DOCUMENTS),
         lambda: AddValidationRules(list(rules)),
-        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+        lambda: _ValidationCache(maxsize=CACHED_DOCUMENTS),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        OneOperation,
         CostLimiter,
         ErrorPolicy,
     ]
@@ -205,7 +235,8 @@ class StuckpointGraphQL(GraphQL[Context, None]):
             response = JSONResponse(body, status_code=err.status, headers=headers)
         except HTTPException as err:
             code = HTTP_ERROR_CODES.get(err.status_code, "invalid_input")
-            response = JSONResponse(refusal(code, err.reason), status_code=err.status_code)
+            message = public_message(err.reason)
+            response = JSONResponse(refusal(code, message), status_code=err.status_code)
         await response(scope, receive, send)
 
     async def _rate_limited(self, request: Request) -> Principal | None:

@@ -68,10 +68,20 @@ _ENUM_VALUE_RE = re.compile(r"Value '[^']*' does not exist in")
 _VARIABLE_RE = re.compile(r"^Variable '\$(\w+)'")
 
 
+_UNKNOWN_FIELD_RE = re.compile(r"\bunknown field '[^']*'")
+# Strawberry's refusal of an operation name the document does not hold quotes the name.
+_OPERATION_NAMED_RE = re.compile(r'Unknown operation named "[^"]*"')
+_FOUND_NOTHING_RE = re.compile(r",? found\.$")
+_LONG_NUMBER_RE = re.compile(r"\d{6}")
+
+
 def public_message(message: str) -> str:
     """A graphql-core message without the submitted values it quotes; names and types stay."""
-    # An enum value is shaped like a name but is the client's input (it could be anything).
+    # An enum value is shaped like a name but is the client's input (it could be anything);
+    # so are the keys of a variable's object and an operation name asked for.
     message = _ENUM_VALUE_RE.sub("The value does not exist in", message)
+    message = _UNKNOWN_FIELD_RE.sub("an unknown field", message)
+    message = _OPERATION_NAMED_RE.sub("No operation of that name", message)
     invalid = _INVALID_AT_RE.search(message)
     if invalid is not None:
         return message[: invalid.end()] + public_message(message[invalid.end() :])
@@ -79,11 +89,16 @@ def public_message(message: str) -> str:
     if cut is not None:
         message = message[: cut.start()] + (cut.group("keep") or cut.group("token")) + "."
     # Whatever quote is left that is not around a name starts a value: cut there.
+    # A name is the client's to choose: one holding a long number (a card, an account) goes.
+    message = _QUOTED_NAME_RE.sub(
+        lambda m: "a name" if _LONG_NUMBER_RE.search(m.group()) else m.group(), message
+    )
     names_hidden = _QUOTED_NAME_RE.sub(lambda m: "_" * len(m.group()), message)
     stray = re.search(r"['\"]", names_hidden)
     if stray is not None:
         message = message[: stray.start()].rstrip(" ,;:") + "."
-    return message
+    # "..., found." once the value after it is cut.
+    return _FOUND_NOTHING_RE.sub(".", message)
 
 
 def json_depth_and_nul(data: object) -> tuple[int, bool]:
@@ -285,6 +300,27 @@ def estimate_cost(context: ExecutionContext, schema: GraphQLSchema) -> int:
             definition.selection_set, root
         )
     return total
+
+
+class OneOperation(SchemaExtension):
+    """Refuses a document of several operations sent without ``operationName``: Strawberry
+    ran the first of them, where the GraphQL spec asks for an error."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        named = getattr(context, "_provided_operation_name", None)
+        operations = [
+            d for d in (document.definitions if document else ())
+            if isinstance(d, OperationDefinitionNode)
+        ]  # fmt: skip
+        if named is None and len(operations) > 1:
+            error = GraphQLError(
+                "the document holds several operations: name one in operationName",
+                extensions={"code": "invalid_query", "field": "operationName"},
+            )
+            context.result = ExecutionResult(data=None, errors=[error])
+        yield
 
 
 class CostLimiter(SchemaExtension):

@@ -25,7 +25,7 @@ from schema.metrics import (
 from schema.pagination import and_all
 from schema.sessions import checked_kinds
 from schema.types import DateRange, Signal, check_limit
-from signals.aggregates import PAGE_SIGNALS
+from signals.aggregates import HEATMAP_BIN_PX, PAGE_SIGNALS
 
 MAX_PAGES = 500
 MAX_ELEMENTS = 100
@@ -106,7 +106,8 @@ def summed_heatmap(docs: list[dict[str, Any]], viewport_class: str) -> Heatmap:
             cells[(x, y)] += n
     return Heatmap(
         viewport_class=viewport_class,
-        bin_px=bin_px,
+        # No clicks: the size the worker bins at, not 0.
+        bin_px=bin_px or HEATMAP_BIN_PX,
         clicks=sum(cells.values()),
         counted=[(x, y, n) for (x, y), n in sorted(cells.items())],
     )

@@ -53,6 +53,8 @@ def after_condition(field: str, cursor: str | None, descending: bool = True) -> 
     if cursor is None:
         return {}
     value, doc_id = decode_cursor(cursor, 2)
+    if not _is_number(value) or not isinstance(doc_id, str):
+        raise InvalidInput("malformed cursor", field="after")
     op = "$lt" if descending else "$gt"
     return {"$or": [{field: {op: value}}, {field: value, "_id": {op: doc_id}}]}
 
@@ -98,9 +100,14 @@ def after_key(field: str, cursor: str | None) -> tuple[bool, Any, str] | None:
     name, value, doc_id = decode_cursor(cursor, 3)
     if name != field or not isinstance(doc_id, str):
         raise InvalidInput("this cursor belongs to another ordering", field="after")
-    if value is not None and not isinstance(value, int | float | str):
+    if value is not None and not _is_number(value):
+        # Both orderings (score, started_at) are by numbers.
         raise InvalidInput("malformed cursor", field="after")
     return keyset_key(field, {field: value, "_id": doc_id})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def cursor_for(field: str, doc: dict[str, Any]) -> str:

@@ -327,6 +327,17 @@ def requested(info: Info[Context, Any], names: set[str]) -> set[str]:
     return found
 
 
+DEVICES = ("desktop", "mobile", "tablet", "bot", "other")
+"""The device classes sessions carry (``anonymizer.client.reduce_user_agent``)."""
+
+
+def checked_device(device: str) -> str:
+    """A device class as given, or ``InvalidInput`` naming ours (never the client's value)."""
+    if device not in DEVICES:
+        raise InvalidInput(f"device is one of {', '.join(DEVICES)}", field="device")
+    return device
+
+
 def checked_kinds(kinds: list[str], field: str = "kinds") -> list[str]:
     """Signal kinds as given, or ``InvalidInput`` naming ours (never the client's value)."""
     if set(kinds) - set(SIGNAL_KINDS):
@@ -351,7 +362,9 @@ class SessionFilter:
     )
     min_score: float | None = None
     has_response: bool | None = None
-    device: str | None = strawberry.field(default=None, description="desktop, mobile or tablet.")
+    device: str | None = strawberry.field(
+        default=None, description="desktop, mobile, tablet, bot or other."
+    )
 
 
 async def session_condition(
@@ -370,7 +383,7 @@ async def session_condition(
     if f.has_response is not None:
         parts.append({"has_response": True} if f.has_response else {"has_response": {"$ne": True}})
     if f.device is not None:
-        parts.append({"device": f.device})
+        parts.append({"device": checked_device(f.device)})
     if f.template is not None or f.department is not None:
         visit = {k: v for k, v in (("template", f.template), ("department", f.department)) if v}
         ids = await context.store.page_views.distinct("session_id", and_all(sites, days, visit))
@@ -429,6 +442,8 @@ async def index_entries(
     if field == "started_at" and after is not None and after[0]:
         last = min(last, ms_to_datetime(after[1]).date().isoformat())  # type: ignore[union-attr]
     kinds = set(checked_kinds(f.signal_kinds, "signalKinds")) if f.signal_kinds else None
+    if f.device is not None:
+        checked_device(f.device)
 
     by_score = field == "score" and limit is not None
     # Read together: the layouts, and by score the heads the answer most likely comes from

@@ -6,6 +6,7 @@ message too deep to parse closes the connection with 4400."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import logging
 from collections.abc import AsyncIterator
@@ -213,11 +214,115 @@ async def test_error_messages_name_the_variable_and_type_but_never_quote_the_val
         "Int cannot represent non-integer value.",
         "Syntax Error: Expected Name, found String.",
         "Variable '$f' has invalid value: Expected value of type 'SessionFilter' not to include "
-        "unknown field.",
+        "an unknown field.",
         "Cannot query field 'versionz' on type 'Query'. "
         "Did you mean 'version', 'session', or 'sessions'?",
     ]
     assert found_in(orjson.dumps([by_variable, by_literal, by_token]).decode()) == []
+
+
+CARD_NAME = "x4111111111111111"
+
+
+async def test_names_and_keys_the_client_chose_are_not_quoted_back(
+    client: httpx.AsyncClient, keys: dict[str, str]
+) -> None:
+    # Found by a fresh user: the operation name came back verbatim (even without a key), an
+    # unknown fragment ended in the depth limiter's KeyError text without a code, and a
+    # variable's unknown key was quoted.
+    named = await client.post(
+        "/graphql", json={"query": "query A { version }", "operationName": EMAIL}
+    )
+    fragment = await graphql(client, keys["admin"], f"{{ sites {{ ...{CARD_NAME} }} }}")
+    field = await graphql(client, keys["admin"], f"{{ sites {{ {CARD_NAME} }} }}")
+    key = await graphql(
+        client,
+        keys["admin"],
+        "query($f: SessionFilter) { sessions(filter: $f) { edges { node { id } } } }",
+        {"f": {CARD_NAME: 1}},
+    )
+
+    assert named.status_code == 400
+    assert named.json()["message"] == "No operation of that name."
+    assert fragment["errors"] == [
+        {
+            "message": "Unknown fragment a name.",
+            "locations": [{"line": 1, "column": 14}],
+            "extensions": {"code": "invalid_query"},
+        }
+    ]
+    assert field["errors"][0]["message"] == "Cannot query field a name on type 'Site'."
+    assert key["errors"][0]["extensions"] == {"code": "invalid_input", "field": "f"}
+    everything = orjson.dumps([named.json(), fragment, field, key]).decode()
+    assert CARD_NAME not in everything and "4111111111111111" not in everything
+    assert found_in(everything) == []
+
+
+async def test_several_operations_without_an_operation_name_are_refused(
+    client: httpx.AsyncClient, keys: dict[str, str]
+) -> None:
+    both = "query A { version } query B { apiKeys { keyId } }"
+
+    refused = await graphql(client, keys["admin"], both)
+    chosen = await client.post(
+        "/graphql",
+        json={"query": both, "operationName": "A"},
+        headers={"authorization": f"Bearer {keys['admin']}"},
+    )
+
+    assert refused == {
+        "data": None,
+        "errors": [
+            {
+                "message": "the document holds several operations: name one in operationName",
+                "extensions": {"code": "invalid_query", "field": "operationName"},
+            }
+        ],
+    }
+    assert chosen.json() == {"data": {"version": "0.1.0"}}
+
+
+@pytest.mark.parametrize(
+    ("order", "key"),
+    [
+        ("HIGHEST_SCORE", ["score", "notanumber", "x"]),
+        ("HIGHEST_SCORE", ["score", True, "x"]),
+        ("NEWEST", ["started_at", "2024-05-06", "x"]),
+        ("NEWEST", ["started_at", 1, 2]),
+    ],
+)
+async def test_a_cursor_whose_sort_value_is_not_a_number_is_malformed(
+    client: httpx.AsyncClient, keys: dict[str, str], order: str, key: list[Any]
+) -> None:
+    cursor = base64.urlsafe_b64encode(orjson.dumps(key)).decode()
+
+    refused = await graphql(
+        client,
+        keys["admin"],
+        "query($o: SessionOrder!, $a: String) { sessions(order: $o, after: $a) "
+        "{ edges { node { id } } } }",
+        {"o": order, "a": cursor},
+    )
+
+    assert refused["errors"][0]["message"] == (
+        "malformed cursor" if key[2] != 2 else "this cursor belongs to another ordering"
+    )
+    assert refused["errors"][0]["extensions"]["field"] == "after"
+
+
+async def test_an_unknown_device_is_refused_by_name(
+    client: httpx.AsyncClient, keys: dict[str, str]
+) -> None:
+    refused = await graphql(
+        client,
+        keys["admin"],
+        '{ sessions(filter: {device: "bogus"}) { edges { node { id } } } }',
+    )
+
+    assert refused["errors"][0]["message"] == (
+        "device is one of desktop, mobile, tablet, bot, other"
+    )
+    assert refused["errors"][0]["extensions"] == {"code": "invalid_input", "field": "device"}
 
 
 async def test_typed_errors_keep_their_message_code_and_field(

@@ -181,11 +181,25 @@ async def test_new_key_is_shown_once_works_and_stops_working_once_revoked(
     assert refused["errors"][0]["extensions"]["code"] == "unauthorized"
 
 
+async def test_an_ingest_key_is_refused_as_the_site_key_is_what_collect_takes(
+    client: httpx.AsyncClient, keys: dict[str, str]
+) -> None:
+    refused = await graphql(client, keys["admin"], CREATE_KEY, {"role": "INGEST", "name": "x"})
+    listed = await graphql(client, keys["admin"], LIST_KEYS)
+
+    assert refused["data"] is None
+    assert refused["errors"][0]["message"] == (
+        "ingest keys are site keys: createSite returns one (siteKey)"
+    )
+    assert refused["errors"][0]["extensions"] == {"code": "invalid_input", "field": "role"}
+    assert [k for k in listed["data"]["apiKeys"] if k["name"] == "x"] == []
+
+
 async def test_key_changes_are_audited_with_ids_and_never_the_key(
     client: httpx.AsyncClient, resources: Resources, keys: dict[str, str]
 ) -> None:
     admin_id = await key_id_of(resources.store, keys["admin"])
-    created = await graphql(client, keys["admin"], CREATE_KEY, {"role": "INGEST", "name": "cron"})
+    created = await graphql(client, keys["admin"], CREATE_KEY, {"role": "ANALYST", "name": "cron"})
     key = created["data"]["createApiKey"]["key"]
     key_id = created["data"]["createApiKey"]["apiKey"]["keyId"]
     await graphql(client, keys["admin"], REVOKE_KEY, {"id": key_id})

@@ -252,6 +252,8 @@ async def test_heatmap_adds_up_the_days_of_one_viewport_class(
     desktop = await page(client, keys["analyst"], site)
     mobile = await page(client, keys["analyst"], site, viewport="mobile")
     wrong = await page(client, keys["analyst"], site, viewport="watch")
+    # No tablet clicks: an empty heatmap still says the bin size the worker uses.
+    tablet = await page(client, keys["analyst"], site, viewport="tablet")
 
     assert desktop["data"]["page"]["heatmap"] == {
         "viewportClass": "desktop",
@@ -262,6 +264,13 @@ async def test_heatmap_adds_up_the_days_of_one_viewport_class(
     }
     assert mobile["data"]["page"]["heatmap"]["bins"] == [{"x": 1, "y": 1, "count": 4}]
     assert wrong["errors"][0]["extensions"]["field"] == "viewportClass"
+    assert tablet["data"]["page"]["heatmap"] == {
+        "viewportClass": "tablet",
+        "binPx": 40,
+        "clicks": 0,
+        "bins": [],
+        "cells": [],
+    }
 
 
 async def test_page_signals_are_newest_first_and_hide_false_positives_unless_asked(
