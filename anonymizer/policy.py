@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-POLICY_VERSION = "2026-12-03.5"
+POLICY_VERSION = "2026-12-03.6"
 
 # spaCy label → Presidio entity. Labels absent here are ignored (ORG, DATE, CARDINAL, ...):
 # on interface text they are mostly noise ("TypeError" as ORG, "2 of 10" as a date).

