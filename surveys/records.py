@@ -192,10 +192,10 @@ async def latest_template(store: Store, session_id: str, window_id: str) -> str 
 
     Read by `_id` from the page views the worker's state lists (see `nearest_signal`).
 
-    Known shortcoming: a response posted before the worker stored the window's page views gets
-    None, and nothing fills it in later (a fresh user's demo showed one under "(unknown)" in
-    `results.byPage`). The worker's store step, which already lists such responses on the
-    session, could set the template of the page view open at the response's time.
+    A response posted before the session was stored gets None here; the worker's detect step
+    then sets the template of the page view open at the response's time. Known shortcoming: a
+    response posted after the session was stored but before the batch of the page it was
+    answered on gets the window's previous page; nothing corrects it later.
     """
     state = await _session_state(store, session_id)
     projection = {"template": 1, "window_id": 1, "started_at": 1}

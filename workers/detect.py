@@ -24,6 +24,7 @@ from signals.thresholds import DEFAULT_THRESHOLDS, Thresholds, resolve_threshold
 from signals.timeline import clamped_events
 from signals.unusual import session_unusualness
 from storage.mongo import Store, set_fields
+from surveys.records import TEMPLATE_PENDING
 from workers.redact import RedactedBatch
 from workers.session_state import (
     RESPONSE_IDS,
@@ -184,7 +185,7 @@ async def detect_session(
         docs.append(doc)
     await write_signals(store, state, docs)
 
-    negative, survey_flags = await _survey_flags(store, session_id, flags)
+    negative, survey_flags = await _survey_flags(store, session_id, flags, page_views)
     models = await unusual_models_for(ctx, batch.site_id, {view.template for view in views})
     score = score_session(
         views,
@@ -230,22 +231,23 @@ async def write_signals(store: Store, state: SessionState, docs: list[dict[str, 
 
 
 async def _survey_flags(
-    store: Store, session_id: str, flags: dict[str, Any]
+    store: Store, session_id: str, flags: dict[str, Any], page_views: list[PageViewTimeline]
 ) -> tuple[bool, dict[str, bool]]:
     """Whether a survey answer in the session was negative, and the flags to set.
 
     The survey endpoint flags a stored session when a response comes in. Responses that came
     before the session was first stored are looked up once, after the store step created the
     session document (a ``session_id`` query), and only ever set a flag, so a response that
-    arrives meanwhile is never unflagged.
+    arrives meanwhile is never unflagged. Those responses found no page view to take their
+    template from: they get the one open in their window at their time.
     """
     if "has_response" in flags:
         return bool(flags.get("negative_response")), {}
-    responses = await store.responses.find({"session_id": session_id}, {"negative": 1}).to_list(
-        None
-    )
+    projection = {"negative": 1, "template": 1, "ts": 1, "window_id": 1, TEMPLATE_PENDING: 1}
+    responses = await store.responses.find({"session_id": session_id}, projection).to_list(None)
     if not responses:
         return False, {}
+    await _fill_templates(store, responses, page_views)
     # Listed on the session, as the survey endpoint lists later ones, so the API reads the
     # session's responses by `_id`. `$addToSet`: one arriving meanwhile is never dropped.
     ids = sorted(str(r["_id"]) for r in responses)
@@ -254,6 +256,29 @@ async def _survey_flags(
     )
     negative = any(r.get("negative") for r in responses)
     return negative, {"has_response": True, "negative_response": negative}
+
+
+async def _fill_templates(
+    store: Store, responses: list[dict[str, Any]], page_views: list[PageViewTimeline]
+) -> None:
+    """Set the template of responses that have none (and none on its way from the survey text
+    job): the latest page view of their window started by their time."""
+    for response in responses:
+        if response.get("template") is not None or response.get(TEMPLATE_PENDING) is not None:
+            continue
+        ts = response.get("ts")
+        open_then = [
+            pv
+            for pv in page_views
+            if pv.window_id == response.get("window_id") and isinstance(ts, int | float)
+            and pv.started_at <= ts
+        ]  # fmt: skip
+        if open_then:
+            template = max(open_then, key=lambda pv: (pv.started_at, pv.id)).template
+            # Only if still without one: the survey endpoint may have set it meanwhile.
+            await store.responses.update_one(
+                {"_id": response["_id"], "template": None}, {"$set": {"template": template}}
+            )
 
 
 async def _write_session(

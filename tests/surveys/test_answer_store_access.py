@@ -79,3 +79,40 @@ async def test_responses_given_before_the_session_was_stored_are_listed_on_it(
     assert doc is not None
     assert sorted(doc[records.RESPONSE_IDS]) == [e["_id"] for e in early]
     assert (doc["has_response"], doc["negative_response"]) == (True, True)
+
+
+async def test_responses_given_before_their_page_views_get_the_template_open_then(
+    resources: Resources, keys: dict[str, str], worker: Any
+) -> None:
+    # Found by a fresh user: such a response stayed without a template ("(unknown)" by page).
+    session = uuid.uuid4().hex
+    key = f"demo:{session}"
+    body = native_batch(keys["site"], session, 1)
+    opened = body["events"][0]["ts"]
+    base = {"site_id": "demo", "session_id": key, "negative": False, "answers": {}}
+    early = [
+        {**base, "_id": f"open-{session}", "window_id": "w1", "ts": opened + 500},
+        {**base, "_id": f"before-{session}", "window_id": "w1", "ts": opened - 500},
+        {**base, "_id": f"other-{session}", "window_id": "w2", "ts": opened + 500},
+        {**base, "_id": f"pending-{session}", "window_id": "w1", "ts": opened + 500,
+         records.TEMPLATE_PENDING: "input-1"},
+        {**base, "_id": f"known-{session}", "window_id": "w1", "ts": opened + 500,
+         "template": "/given"},
+    ]  # fmt: skip
+    await resources.store.responses.insert_many(early)
+
+    await run_jobs(resources, worker, [body])
+
+    stored = {
+        d["_id"].split("-")[0]: d.get("template")
+        for d in await resources.store.responses.find({"session_id": key}).to_list(None)
+    }
+    view = await resources.store.page_views.find_one({"session_id": key})
+    assert view is not None and view["template"].startswith("/")
+    assert stored == {
+        "open": view["template"],
+        "before": None,
+        "other": None,
+        "pending": None,
+        "known": "/given",
+    }
