@@ -11,7 +11,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -55,6 +55,8 @@ logger = logging.getLogger(__name__)
 MAX_RECOMPUTE_FAILURES = 5
 MARKS_PER_RUN = 200
 PENDING_DAYS_PER_RUN = 10
+UPSERT_ATTEMPTS = 4
+"""Recomputes of one day tried when a concurrent one created the same documents first."""
 DASHBOARD = "dashboard"
 """The collection of the dashboard's per-(site, day) documents."""
 
@@ -180,7 +182,7 @@ async def recompute_days(resources: Resources, site_id: str, days: list[str]) ->
     ).to_list(None)
     for day in days:
         both = (day, next_day(day))
-        await _recompute(
+        args = (
             store,
             site_id,
             day,
@@ -189,6 +191,17 @@ async def recompute_days(resources: Resources, site_id: str, days: list[str]) ->
             [d for d in signal_docs if d.get("day") in both],
             [s for s in sessions if s.get("day") == day],
         )
+        for attempt in range(1, UPSERT_ATTEMPTS + 1):
+            try:
+                await _recompute(*args)
+                break
+            except DuplicateKeyError:
+                # Another recompute of the day (an overlapping cron run, an erasure) created one
+                # of its documents between this upsert's lookup and insert; FerretDB refuses the
+                # second insert. The documents exist now, and every write here sets computed
+                # values, so the same writes again are plain updates (each attempt gets further).
+                if attempt == UPSERT_ATTEMPTS:
+                    raise
     from workers.audit_rollup import rollup_audit  # the privacy audit's per-day sums
 
     await rollup_audit(store, site_id, days)

@@ -4,6 +4,7 @@ without reading those collections; an erasure corrects the documents too."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -369,3 +370,17 @@ async def test_days_written_by_the_earlier_layout_answer_the_same(
     site_days = await resources.store.db[DASHBOARD].find_one({"_id": f"{site}|days"})
     assert "hours" not in site_days or not site_days["hours"]
     assert await answers(counted_api, key, site) == now
+
+
+async def test_two_recomputes_of_a_new_day_at_once_both_finish_with_the_same_documents(
+    resources: Resources, site: str
+) -> None:
+    # The aggregation cron's runs can overlap (one per second) and an erasure recomputes too:
+    # both created the day's documents at once, and FerretDB refused one upsert with E11000.
+    dashboard = resources.store.db[DASHBOARD]
+    await dashboard.delete_many({"site_id": site})
+    for _ in range(3):
+        await asyncio.gather(*(recompute_day(resources, site, DAY2) for _ in range(4)))
+        once = await dashboard.find({"site_id": site}, {"_id": 1}).to_list(None)
+        assert {f"{site}|{DAY2}", f"{site}|heads", f"{site}|days"} <= {d["_id"] for d in once}
+        await dashboard.delete_many({"site_id": site})
