@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLEnumType, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+)
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -37,8 +43,8 @@ class LeafShortcutExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Per selection (graphql-core keeps one object per selection for the whole operation):
-        # whether all its fields are plain leaves.
-        self._leaves_only: dict[int, bool] = {}
+        # its response names with their field definitions when all are plain leaves, else None.
+        self._leaves: dict[int, list[tuple[str, GraphQLField]] | None] = {}
 
     def execute_fields(
         self,
@@ -49,17 +55,13 @@ class LeafShortcutExecutionContext(StrawberryGraphQLCoreExecutionContext):
         *rest: Any,
     ) -> Any:
         key = id(grouped_field_set)
-        leaves_only = self._leaves_only.get(key)
-        if leaves_only is None:
-            leaves_only = all(
-                _plain_leaf(parent_type, details) is not None
-                for details in grouped_field_set.values()
-            )
-            self._leaves_only[key] = leaves_only
-        if leaves_only:
+        if key not in self._leaves:
+            self._leaves[key] = _all_plain_leaves(parent_type, grouped_field_set)
+        leaves = self._leaves[key]
+        if leaves is not None:
             results = {}
-            for response_name, details in grouped_field_set.items():
-                value = _leaf_value(parent_type, source_value, details)
+            for response_name, field_def in leaves:
+                value = _leaf_value(field_def, source_value)
                 if value is _MISS:
                     break
                 results[response_name] = value
@@ -74,28 +76,40 @@ class LeafShortcutExecutionContext(StrawberryGraphQLCoreExecutionContext):
         field_details_list: Any,
         *rest: Any,
     ) -> Any:
-        value = _leaf_value(parent_type, source, field_details_list)
-        if value is not _MISS:
-            return value
+        field_def = _plain_leaf(parent_type, field_details_list)
+        if field_def is not None:
+            value = _leaf_value(field_def, source)
+            if value is not _MISS:
+                return value
         return super().execute_field(parent_type, source, field_details_list, *rest)
 
 
-def _plain_leaf(parent_type: GraphQLObjectType, field_details_list: Any) -> Any:
+def _all_plain_leaves(
+    parent_type: GraphQLObjectType, grouped_field_set: Any
+) -> list[tuple[str, GraphQLField]] | None:
+    """A selection's response names with their definitions, if every field is a plain leaf."""
+    leaves = []
+    for name, details in grouped_field_set.items():
+        field_def = _plain_leaf(parent_type, details)
+        if field_def is None:
+            return None
+        leaves.append((name, field_def))
+    return leaves
+
+
+def _plain_leaf(parent_type: GraphQLObjectType, field_details_list: Any) -> GraphQLField | None:
     """The field's definition if it is a plain leaf (read by attribute, scalar or enum)."""
     field_def = parent_type.fields.get(field_details_list[0].node.name.value)
     if field_def is None or not getattr(field_def.resolve, "_is_default", False):
         return None
-    kind = field_def.type
+    kind: Any = field_def.type
     kind = kind.of_type if isinstance(kind, GraphQLNonNull) else kind
     return field_def if isinstance(kind, GraphQLScalarType | GraphQLEnumType) else None
 
 
-def _leaf_value(parent_type: GraphQLObjectType, source: Any, field_details_list: Any) -> Any:
+def _leaf_value(field_def: GraphQLField, source: Any) -> Any:
     """A plain leaf's coerced value, or ``_MISS`` for anything graphql-core must handle."""
-    field_def = _plain_leaf(parent_type, field_details_list)
-    if field_def is None:
-        return _MISS
-    kind = field_def.type
+    kind: Any = field_def.type
     required = isinstance(kind, GraphQLNonNull)
     if required:
         kind = kind.of_type
@@ -103,7 +117,7 @@ def _leaf_value(parent_type: GraphQLObjectType, source: Any, field_details_list:
         value = field_def.resolve(source, None)  # type: ignore[misc]
         if value is None:
             return _MISS if required else None
-        coerced = kind.coerce_output_value(value)  # type: ignore[union-attr]
+        coerced = kind.coerce_output_value(value)
     except Exception:  # noqa: BLE001 - graphql-core's path reports it
         return _MISS
     return _MISS if coerced is None or coerced is Undefined else coerced

@@ -128,6 +128,22 @@ class Loaders:
                 found[day] = self._day_values[key]
         return found
 
+    async def moved_per_day(
+        self, earlier_id: str, doc_id: str, field: str, first: str, last: str
+    ) -> dict[str, Any] | None:
+        """``per_day`` of a field moved from ``earlier_id`` to ``doc_id``: days written since
+        the move win, days written before are read where the earlier version put them. None
+        when neither document exists.
+
+        Missing: a layout version per site, to skip the earlier place once no such day is left.
+        """
+        await self.dashboard.load_many([earlier_id, doc_id])
+        earlier = await self.per_day(earlier_id, field, first, last)
+        moved = await self.per_day(doc_id, field, first, last)
+        if earlier is None and moved is None:
+            return None
+        return {**(earlier or {}), **(moved or {})}
+
     async def session_layout(self, site_id: str) -> Doc | None:
         """The site's ``site|sessions`` document (days with a session index, and days still
         pending in the earlier layout); None when the site's days were never aggregated."""

@@ -225,14 +225,11 @@ class PageDetail:
         if layout is None or any(first <= d <= last for d in layout.get("pending") or []):
             return None
         site, template = self.site_id, self.template
-        doc_ids = [f"{site}|page|{template}", f"{site}|signals|{template}"]
-        await loaders.dashboard.load_many(doc_ids)
-        found: dict[str, Any] = {}
-        # The page's own document kept them in an earlier layout; days written since win.
-        # Missing: a layout version per site, to skip that read once no such day is left.
-        for doc_id in doc_ids:
-            found.update(await loaders.per_day(doc_id, "signals", first, last) or {})
-        return found
+        # The page's own document kept them in an earlier layout.
+        found = await loaders.moved_per_day(
+            f"{site}|page|{template}", f"{site}|signals|{template}", "signals", first, last
+        )
+        return found or {}
 
     @strawberry.field(description="The newest signals on this page.")
     async def signals(

@@ -138,19 +138,22 @@ async def test_a_nested_list_literal_in_the_query_gets_a_graphql_error_not_a_cra
     assert "nested too deeply" in result["errors"][0]["message"]
 
 
+async def close_after(api_url: str, message: str) -> tuple[int, str]:
+    """The close code and reason the server answers one WebSocket message with."""
+    async with connect(ws_url(api_url), subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        await ws.send(message)
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
 async def test_a_deeply_nested_websocket_message_closes_the_connection_with_4400(
     api_url: str,
 ) -> None:
-    async with connect(ws_url(api_url), subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
-        await ws.send("[" * 100_000 + "]" * 100_000)
-        with pytest.raises(ConnectionClosed) as closed:
-            await asyncio.wait_for(ws.recv(), 10)
+    closed = await close_after(api_url, "[" * 100_000 + "]" * 100_000)
 
-    assert closed.value.rcvd is not None
-    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
-        4400,
-        "WebSocket message must be valid JSON",
-    )
+    assert closed == (4400, "WebSocket message must be valid JSON")
 
 
 @pytest.mark.parametrize("message", ['"5"', "5", "[]", '["connection_init"]', "null", "true"])
@@ -158,16 +161,9 @@ async def test_a_websocket_message_that_is_json_but_no_object_closes_with_4400(
     api_url: str, message: str
 ) -> None:
     """Before any key is given: such a message crashed the protocol handler (a TypeError)."""
-    async with connect(ws_url(api_url), subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
-        await ws.send(message)
-        with pytest.raises(ConnectionClosed) as closed:
-            await asyncio.wait_for(ws.recv(), 10)
+    closed = await close_after(api_url, message)
 
-    assert closed.value.rcvd is not None
-    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
-        4400,
-        "WebSocket message must be valid JSON",
-    )
+    assert closed == (4400, "WebSocket message must be valid JSON")
 
 
 async def test_a_subscription_posted_over_http_is_refused_with_a_400(
