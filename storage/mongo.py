@@ -15,6 +15,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 from pymongo.results import UpdateResult
 
 logger = logging.getLogger(__name__)
@@ -124,3 +125,19 @@ async def read_by_id(
         *(store.db[collection].find_one({"_id": i}, projection) for i in ids)
     )
     return [d for d in found if d is not None]
+
+
+async def upsert(collection: AsyncCollection[Any], doc_id: Any, update: dict[str, Any]) -> None:
+    """Create or change the document ``doc_id``: ``update`` is operators (``$set``...) or the
+    whole document.
+
+    Two writers upserting one new ``_id`` at once (overlapping recomputes of one day): the
+    server refuses the second insert with E11000, FerretDB v1 having no atomic upsert. The
+    document exists then, so the same write is sent again, and is an update.
+    """
+    operators = any(key.startswith("$") for key in update)
+    write = collection.update_one if operators else collection.replace_one
+    try:
+        await write({"_id": doc_id}, update, upsert=True)
+    except DuplicateKeyError:
+        await write({"_id": doc_id}, update, upsert=True)

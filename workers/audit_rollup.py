@@ -32,7 +32,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from storage.chunks import pack
-from storage.mongo import Store
+from storage.mongo import Store, upsert
 
 DASHBOARD = "dashboard"
 COUNTERS = ("by_entity", "by_field_kind", "by_recognizer", "by_operator", "fields_seen")
@@ -132,8 +132,9 @@ async def rollup_audit(store: Store, site_id: str, days: Sequence[str]) -> None:
             await dashboard.delete_one({"_id": day_doc_id(site_id, day)})
             continue
         summaries[day] = pack([day_summary(docs)])
-        await dashboard.replace_one(
-            {"_id": day_doc_id(site_id, day)},
+        await upsert(
+            dashboard,
+            day_doc_id(site_id, day),
             {
                 "site_id": site_id,
                 "day": day,
@@ -141,12 +142,12 @@ async def rollup_audit(store: Store, site_id: str, days: Sequence[str]) -> None:
                 "summary": summaries[day],
                 "sessions": pack(session_rows(docs)),
             },
-            upsert=True,
         )
-    # Last, and one field per day (two recomputes of other days lose neither): a reader that
+    # Last, and one field per day (on MongoDB two recomputes of other days lose neither; on
+    # FerretDB v1 they can, see workers.aggregate.write_dashboard): a reader that
     # sees a day listed finds its document written.
-    await dashboard.update_one(
-        {"_id": days_doc_id(site_id)},
+    await upsert(
+        dashboard,
+        days_doc_id(site_id),
         {"$set": {"site_id": site_id, **{f"days.{d}": v for d, v in summaries.items()}}},
-        upsert=True,
     )
