@@ -6,6 +6,7 @@ from the stored page views, so re-runs and retries give identical numbers.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import date, timedelta
@@ -81,7 +82,22 @@ async def aggregate_dirty(ctx: dict[str, Any]) -> int:
     failing loses none. A failure in one site's data leaves the other sites going on; a mark
     that failed `MAX_RECOMPUTE_FAILURES` times is set aside in `FAILED_KEY` and logged, so one
     bad day cannot stop aggregation for every site.
+
+    One run at a time per process: the cron starts a run every second, and a run that takes
+    longer overlapped the next, whose writes to the same site documents FerretDB v1 can lose
+    (see ``write_dashboard``; the console's browser test then waited in vain for a day's
+    counts). A run that finds the previous one still going leaves the marks to the next.
     """
+    if _RUNNING.locked():
+        return 0
+    async with _RUNNING:
+        return await _aggregate_dirty(ctx)
+
+
+_RUNNING = asyncio.Lock()
+
+
+async def _aggregate_dirty(ctx: dict[str, Any]) -> int:
     resources: Resources = ctx["resources"]
     queue = resources.queue
     started = time.monotonic()
@@ -275,9 +291,10 @@ async def write_dashboard(
     an update by rewriting the whole stored document, and of 8 simultaneous `$set`s of
     different fields of one document most were lost (measured: 29 of 40 fields over 5 rounds).
     Overlapping recomputes of two days of one site (an erasure's and the cron's, or two cron
-    runs) can so drop one day's entry from `site|days`, `site|heads`… until that day is
-    recomputed again. A per-site lock around `recompute_days`, taken through Redis by the cron
-    and the erasure path alike, would serialise them. Days written by an earlier version keep
+    runs of separate worker processes) can so drop one day's entry from `site|days`,
+    `site|heads`… until that day is recomputed again (one process's cron runs no longer overlap:
+    ``aggregate_dirty``). A per-site lock around `recompute_days`, taken through Redis by every
+    worker and the erasure path alike, would serialise them. Days written by an earlier version keep
     their hours, templates and page signals where that version put them until recomputed; the
     readers look there too.
 
